@@ -1,0 +1,99 @@
+/**
+ * The daemon: takes the data-root lock, builds the backends, registers the API routes (one folder
+ * per resource) and serves them on every -H socket until SIGTERM/SIGINT.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiServer } from '../api/server';
+import { Router } from '../api/router';
+import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
+import { BERTH_VERSION } from '../version';
+import { readHostInfo, type HostInfo } from './host-info';
+import { lockDataRoot, type DataRootLock } from './lockfile';
+import type { Logger } from './logger';
+import { socketPathFromHost, type DaemonFlags } from './flags';
+
+export interface DaemonOptions {
+  flags: DaemonFlags;
+  log: Logger;
+}
+
+/** Persistent engine ID, as dockerd keeps in <data-root>/engine-id. */
+function engineId(dataRoot: string): string {
+  const file = path.join(dataRoot, 'engine-id');
+  try {
+    const id = fs.readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch {
+    /* first start */
+  }
+  const id = crypto.randomUUID();
+  fs.writeFileSync(file, id + '\n', { mode: 0o600 });
+  return id;
+}
+
+export class Daemon {
+  private lock: DataRootLock | undefined;
+  private server: ApiServer | undefined;
+  private hostInfo: HostInfo | undefined;
+  private readonly startedAt = new Date();
+  private stopping: Promise<void> | undefined;
+  readonly router = new Router();
+
+  constructor(private readonly opts: DaemonOptions) {}
+
+  async start(): Promise<void> {
+    const { flags, log } = this.opts;
+    const sockets = flags.hosts.map(socketPathFromHost);
+    this.lock = lockDataRoot(flags.dataRoot);
+    fs.mkdirSync(flags.execRoot, { recursive: true, mode: 0o700 });
+    const id = engineId(flags.dataRoot);
+    this.hostInfo = readHostInfo();
+    log.info('starting berthd', {
+      version: BERTH_VERSION,
+      pid: process.pid,
+      dataRoot: flags.dataRoot,
+      execRoot: flags.execRoot,
+      cgroups: this.hostInfo.cgroupSetup,
+      kernel: this.hostInfo.kernelVersion,
+    });
+
+    const system: SystemBackend = {
+      host: () => (this.hostInfo ??= readHostInfo()),
+      facts: () => ({
+        id,
+        dataRoot: flags.dataRoot,
+        execRoot: flags.execRoot,
+        insecureRegistries: flags.insecureRegistries,
+        debug: flags.logLevel === 'debug',
+        startedAt: this.startedAt,
+      }),
+      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
+      securityOptions: () => ['name=cgroupns'],
+      networkDrivers: () => ['bridge', 'host', 'null'],
+      eventListeners: () => 0,
+      warnings: () => [],
+    };
+    registerSystemRoutes(this.router, system);
+
+    this.server = new ApiServer({ router: this.router, log, group: flags.group });
+    try {
+      for (const s of sockets) await this.server.listen(s);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    log.info('daemon ready', { sockets });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.opts.log.info('shutting down');
+      await this.server?.close();
+      this.lock?.release();
+      this.opts.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Runs the built berthd (dist/agent/berthd.cjs) for a test with its own socket, data root and
+ * exec root under a temp dir; waits until /_ping answers. Logs go to a file the test can read.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { berthdBin } from './env';
+
+export interface BerthdOptions {
+  /** Reuse directories (e.g. to restart an agent on the same state). */
+  dir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  logLevel?: string;
+  /** Extra -H sockets. */
+  extraSockets?: string[];
+  readyTimeoutMs?: number;
+}
+
+export interface BerthdHandle {
+  readonly dir: string;
+  readonly socket: string;
+  readonly host: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  log(): string;
+  /** SIGTERM and wait; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait (the agent dies; containers must not). */
+  kill9(): Promise<void>;
+  /** Remove the temp dir (after stop). */
+  cleanup(): void;
+}
+
+export function request(
+  socket: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; json: () => unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const req = http.request(
+      {
+        socketPath: socket,
+        method,
+        path: urlPath,
+        headers: {
+          ...(payload !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            json: () => JSON.parse(text) as unknown,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+export async function waitForPing(socket: string, timeoutMs = 15_000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null)
+      throw new Error(`berthd exited with code ${child.exitCode} before it answered`);
+    try {
+      const r = await request(socket, 'GET', '/_ping');
+      if (r.status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`berthd did not answer /_ping on ${socket} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandle> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berthd-test-'));
+  const socket = path.join(dir, 'berth.sock');
+  const dataRoot = path.join(dir, 'data');
+  const execRoot = path.join(dir, 'exec');
+  const logFile = path.join(dir, 'berthd.log');
+  const out = fs.openSync(logFile, 'a');
+  const args = [
+    berthdBin,
+    '-H',
+    `unix://${socket}`,
+    ...(opts.extraSockets ?? []).flatMap((s) => ['-H', `unix://${s}`]),
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    execRoot,
+    '--log-level',
+    opts.logLevel ?? 'debug',
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', out, out],
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', ...opts.env },
+  });
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await waitForPing(socket, opts.readyTimeoutMs ?? 20_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- berthd log ---\n${fs.readFileSync(logFile, 'utf8')}`, {
+      cause: err,
+    });
+  }
+  return {
+    dir,
+    socket,
+    host: `unix://${socket}`,
+    dataRoot,
+    execRoot,
+    logFile,
+    child,
+    pid: child.pid ?? -1,
+    log: () => fs.readFileSync(logFile, 'utf8'),
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    cleanup() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
