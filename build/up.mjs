@@ -9,7 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const lockHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+const lockHash = crypto
+  .createHash('sha256')
+  .update(fs.readFileSync(path.join(root, 'package-lock.json')))
+  .digest('hex');
 const stamp = path.join(root, 'node_modules', '.berth-lock-hash');
 if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8').trim() !== lockHash) {
   console.log('up: installing npm dependencies (npm ci)…');

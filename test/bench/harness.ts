@@ -39,7 +39,11 @@ export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Run fn `n` times after `warmup` runs; the median in ms. */
-export async function medianMs(n: number, fn: () => Promise<unknown>, warmup = 2): Promise<{ median: number; samples: number[] }> {
+export async function medianMs(
+  n: number,
+  fn: () => Promise<unknown>,
+  warmup = 2,
+): Promise<{ median: number; samples: number[] }> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) samples.push(await timeMs(fn));

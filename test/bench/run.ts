@@ -25,7 +25,10 @@ function fmt(v: number, unit: string): string {
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2);
-  const files = fs.readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+  const files = fs
+    .readdirSync(here)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   const all: Benchmark[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(path.join(here, f)).href)) as { benchmarks: Benchmark[] };
@@ -55,7 +58,15 @@ async function main(): Promise<void> {
       const f = r.figure!;
       const ref = f.reference ? `${f.reference.tool}: ${fmt(f.reference.value, f.unit)}` : '—';
       const ratio = f.reference && f.reference.value > 0 ? `${(f.value / f.reference.value).toFixed(2)}×` : '—';
-      return { benchmark: r.benchmark, figure: f.name, berth: fmt(f.value, f.unit), reference: ref, ratio, target: f.target ?? '', n: f.samples ?? '' };
+      return {
+        benchmark: r.benchmark,
+        figure: f.name,
+        berth: fmt(f.value, f.unit),
+        reference: ref,
+        ratio,
+        target: f.target ?? '',
+        n: f.samples ?? '',
+      };
     });
   console.log('');
   console.table(table);
@@ -65,7 +76,15 @@ async function main(): Promise<void> {
   const out = path.join(outDir, `bench-${stamp}.json`);
   fs.writeFileSync(
     out,
-    JSON.stringify({ date: new Date().toISOString(), host: { kernel: os.release(), cpus: os.cpus().length, node: process.version }, rows }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        host: { kernel: os.release(), cpus: os.cpus().length, node: process.version },
+        rows,
+      },
+      null,
+      2,
+    ),
   );
   fs.copyFileSync(out, path.join(outDir, 'latest.json'));
   console.log(`\nwrote ${path.relative(root, out)}`);
