@@ -1,0 +1,99 @@
+/**
+ * One interface for every way the app reaches an engine: a local unix socket (berthd, Docker,
+ * Podman) or a Windows named pipe, SSH to a remote host (agent installed and started over the
+ * connection), or a WSL2 distro (one long-lived wsl.exe process). The service layer only ever
+ * sees this interface and the dockerode it hands out.
+ */
+import type Dockerode from 'dockerode';
+
+export type ConnectionKind = 'local' | 'ssh' | 'wsl';
+
+export type ConnectionState =
+  | { status: 'idle' }
+  | { status: 'connecting'; detail?: string }
+  | { status: 'connected'; engine: EngineIdentity }
+  | { status: 'reconnecting'; attempt: number; retryInMs: number; lastError: string }
+  | { status: 'disconnected'; reason?: string }
+  | { status: 'failed'; error: ConnectionError };
+
+/** What answered at the other end: berthd, Docker or Podman, with versions. */
+export interface EngineIdentity {
+  /** "berth" | "docker" | "podman" | "unknown" */
+  flavour: 'berth' | 'docker' | 'podman' | 'unknown';
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+}
+
+/** Typed connection failures, each a clear message for the UI and a recoverable state. */
+export type ConnectionErrorCode =
+  | 'Unreachable'
+  | 'AuthFailed'
+  | 'HostKeyUnknownRejected'
+  | 'HostKeyChanged'
+  | 'SudoRefused'
+  | 'NoSpace'
+  | 'InstallFailed'
+  | 'AgentFailed'
+  | 'Timeout'
+  | 'Cancelled'
+  | 'InvalidConfig';
+
+export interface ConnectionError {
+  code: ConnectionErrorCode;
+  message: string;
+}
+
+/** Questions a connection may need the user to answer (through the UI); never stored. */
+export interface ConnectionPrompter {
+  /** A host key not in known_hosts: trust it (and remember it)? */
+  confirmHostKey(info: { host: string; port: number; keyType: string; fingerprintSha256: string }): Promise<boolean>;
+  /** A secret: SSH password, key passphrase, keyboard-interactive answer, sudo password. */
+  secret(request: {
+    kind: 'password' | 'passphrase' | 'keyboard-interactive' | 'sudo';
+    prompt: string;
+    host: string;
+  }): Promise<string | undefined>;
+}
+
+export interface LocalConnectionConfig {
+  kind: 'local';
+  /** unix socket path (or \\.\pipe\name on Windows). */
+  socketPath: string;
+}
+
+export interface SshConnectionConfig {
+  kind: 'ssh';
+  host: string;
+  port?: number;
+  username: string;
+  auth: { method: 'key'; privateKeyPath: string } | { method: 'agent'; agentSocket?: string } | { method: 'password' };
+  /** known_hosts file used to verify (and, on trust, extend) host keys. */
+  knownHostsPath?: string;
+  /** Remote socket of an already-running engine; when unset, the Berth agent is installed and started. */
+  remoteSocket?: string;
+}
+
+export interface WslConnectionConfig {
+  kind: 'wsl';
+  distro: string;
+  /** The command that stands for wsl.exe (tests run the same code on Linux with a local command). */
+  wslCommand?: string[];
+}
+
+export type ConnectionConfig = LocalConnectionConfig | SshConnectionConfig | WslConnectionConfig;
+
+export interface AgentConnection {
+  readonly id: string;
+  readonly kind: ConnectionKind;
+  readonly state: ConnectionState;
+  /** Establish the transport (and, for ssh/wsl, provision and start the agent); resolves when the engine answers /_ping. */
+  connect(signal?: AbortSignal): Promise<EngineIdentity>;
+  /** A dockerode bound to this connection (built on our own modem/agent; never reads DOCKER_HOST). */
+  docker(): Dockerode;
+  /** Subscribe to state changes; returns the unsubscribe function. */
+  onState(listener: (state: ConnectionState) => void): () => void;
+  /** Close the transport and every stream and child process it owns. Idempotent. */
+  close(): Promise<void>;
+}
