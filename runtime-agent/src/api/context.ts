@@ -5,7 +5,7 @@
  * of /wait before it calls /start.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
+import { Readable, type Duplex, type Writable } from 'node:stream';
 import { InvalidArgument } from '../errdefs';
 import type { Logger } from '../daemon/logger';
 import { Query } from './query';
@@ -40,12 +40,12 @@ export interface RouteContext {
   /** Send text. */
   sendText(status: number, text: string, contentType?: string, headers?: Record<string, string>): void;
   /** Start a streamed response, headers flushed at once. */
-  startStream(status: number, contentType: string, headers?: Record<string, string>): NodeJS.WritableStream;
+  startStream(status: number, contentType: string, headers?: Record<string, string>): Writable;
   /**
    * Take over the connection: for upgrade requests write `101 UPGRADED` and return the socket;
    * otherwise send 200 headers with the given content type and return the response stream.
    */
-  hijack(contentType: string): Duplex | NodeJS.WritableStream;
+  hijack(contentType: string): Duplex | Writable;
   /** True once a response has started. */
   readonly responded: boolean;
 }

@@ -8,6 +8,10 @@ import path from 'node:path';
 import { ApiServer } from '../api/server';
 import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
+import { registerEventRoutes } from '../api/routes/system/events';
+import { registerVolumeRoutes } from '../api/routes/volumes';
+import { EventBus } from '../events/bus';
+import { VolumeStore } from '../volumes/store';
 import { BERTH_VERSION } from '../version';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
@@ -40,6 +44,8 @@ export class Daemon {
   private readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
   readonly router = new Router();
+  readonly events = new EventBus();
+  volumes: VolumeStore | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -72,10 +78,15 @@ export class Daemon {
       counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
       securityOptions: () => ['name=cgroupns'],
       networkDrivers: () => ['bridge', 'host', 'null'],
-      eventListeners: () => 0,
+      eventListeners: () => this.events.subscriberCount,
       warnings: () => [],
     };
     registerSystemRoutes(this.router, system);
+    registerEventRoutes(this.router, this.events);
+
+    this.volumes = new VolumeStore(path.join(flags.dataRoot, 'volumes'), this.events);
+    this.volumes.init();
+    registerVolumeRoutes(this.router, this.volumes);
 
     this.server = new ApiServer({ router: this.router, log, group: flags.group });
     try {
