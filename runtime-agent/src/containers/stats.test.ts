@@ -38,7 +38,7 @@ describe('stats', () => {
   it('gives the CLI what it needs for CPU % and memory', () => {
     const prev = sample(1_000_000_000n, 1e9, 100e9);
     const cur = sample(2_000_000_000n, 1.25e9, 101e9);
-    const s = toDockerStats(cur, prev, { id: 'abc', name: 'web' }, 8 << 30) as {
+    const s = toDockerStats(cur, prev, { id: 'abc', name: 'web' }, 8 * 2 ** 30) as {
       cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number; online_cpus: number };
       precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number };
       memory_stats: { usage: number; limit: number; stats: Record<string, number> };
@@ -53,8 +53,8 @@ describe('stats', () => {
       { ...cur, memory: { ...cur.memory, limit: 0 } },
       undefined,
       { id: 'a', name: 'b' },
-      8 << 30,
+      8 * 2 ** 30,
     ) as { memory_stats: { limit: number } };
-    expect(unlimited.memory_stats.limit).toBe(8 << 30);
+    expect(unlimited.memory_stats.limit).toBe(8 * 2 ** 30);
   });
 });
