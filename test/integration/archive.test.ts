@@ -58,7 +58,7 @@ describeRoot('container archive (docker cp)', () => {
     fs.chmodSync(path.join(root, 'data', 'a.txt'), 0o640);
     fs.linkSync(path.join(root, 'data', 'a.txt'), path.join(root, 'data', 'sub', 'hard'));
     fs.symlinkSync('/etc/passwd', path.join(root, 'data', 'link'));
-    const entries = await listTar(packPath(path.join(root, 'data'), 'data'));
+    const entries = await listTar(packPath(path.join(root, 'data'), 'data') as unknown as NodeJS.ReadableStream);
     const by = Object.fromEntries(entries.map((e) => [e.name, e]));
     expect(by['data/']?.type).toBe('directory');
     expect(by['data/a.txt']).toMatchObject({ type: 'file', uid: 1000, mode: 0o640, body: 'A' });
