@@ -34,3 +34,24 @@ export function withPrefix(err: unknown, prefix: string): Error {
   if (err instanceof BerthError) return new BerthError(err.kind, prefix + err.message, { cause: err });
   return new Error(prefix + (err instanceof Error ? err.message : String(err)), { cause: err });
 }
+
+/** Where in the Dockerfile an error happened (DockerfileError, or any error located by the planner). */
+export interface ErrorLocation {
+  line: number;
+  endLine: number;
+}
+
+const LOCATION = Symbol('berth.build.location');
+
+/** Records the instruction's lines on an error without changing its kind or message. */
+export function locate<E extends Error>(err: E, line: number, endLine: number): E {
+  if (!(err instanceof DockerfileError))
+    (err as unknown as Record<symbol, ErrorLocation>)[LOCATION] = { line, endLine };
+  return err;
+}
+
+export function locationOf(err: unknown): ErrorLocation | undefined {
+  if (err instanceof DockerfileError) return { line: err.line, endLine: err.endLine };
+  if (err instanceof Error) return (err as unknown as Record<symbol, ErrorLocation | undefined>)[LOCATION];
+  return undefined;
+}

@@ -148,10 +148,19 @@ export class BuildContext {
     }
   }
 
-  /** Uses a local directory as the context, as is (nothing is copied; .dockerignore filters lookups). */
-  static async fromDirectory(dir: string, opts: Omit<OpenContextOptions, 'limits'> = {}): Promise<BuildContext> {
+  /**
+   * Uses a local directory as the context, as is (nothing is copied; .dockerignore filters lookups).
+   * `dockerfileText` supplies a Dockerfile kept outside the context (`docker build -f`).
+   */
+  static async fromDirectory(
+    dir: string,
+    opts: Omit<OpenContextOptions, 'limits'> & { dockerfileText?: string } = {},
+  ): Promise<BuildContext> {
     const root = path.resolve(dir);
-    const df = await locateDockerfile(root, opts.dockerfile);
+    const df =
+      opts.dockerfileText !== undefined
+        ? { name: opts.dockerfile ?? DEFAULT_DOCKERFILE, text: opts.dockerfileText }
+        : await locateDockerfile(root, opts.dockerfile);
     const ignoreText = await readIfFile(path.join(root, '.dockerignore'));
     const ignorePatterns = ignoreText === undefined ? [] : readIgnoreFile(ignoreText);
     const parts: ContextParts = {

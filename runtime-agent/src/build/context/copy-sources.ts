@@ -8,7 +8,8 @@ import { InvalidArgument, NotFound, NotImplemented } from '../../errdefs';
 import type { CopySourceItem } from '../planner/types';
 import { detectArchive } from './archive';
 import { BadPatternError, compileMatch, containsWildcards, goMatch } from './go-path';
-import { type ContentHasher, type PathFilter, walk } from './hash';
+import { combineFilters, type IgnoreMatcher, type PathFilter } from './dockerignore';
+import { type ContentHasher, walk } from './hash';
 import { cleanRelative, resolveInRoot } from './scoped-path';
 
 export interface SourceRoot {
@@ -23,6 +24,23 @@ export interface ResolveOptions {
   hasher: ContentHasher;
   /** ADD: detect local archives. */
   detectArchives: boolean;
+  /**
+   * COPY/ADD --exclude: matched against a wildcard candidate's path in the root, and against paths
+   * inside a copied directory relative to that directory (`--exclude=*.log logs/` skips logs/a.log).
+   */
+  excludes?: IgnoreMatcher;
+}
+
+/** The root's own filter plus --exclude relative to the directory `dirRel` being copied. */
+function dirFilter(root: SourceRoot, dirRel: string, excludes: IgnoreMatcher | undefined): PathFilter | undefined {
+  const ex = excludes && !excludes.empty ? excludes : undefined;
+  if (!ex) return root.filter;
+  const prefix = dirRel === '.' ? '' : `${dirRel}/`;
+  const own: PathFilter = {
+    excluded: (relToRoot) => ex.ignores(relToRoot.startsWith(prefix) ? relToRoot.slice(prefix.length) : relToRoot),
+    hasExceptions: ex.hasExclusions,
+  };
+  return combineFilters(root.filter, own);
 }
 
 function notFound(root: SourceRoot, rel: string): NotFound {
@@ -46,12 +64,15 @@ async function resolveOne(root: SourceRoot, rel: string, opts: ResolveOptions): 
   const { hostPath, stat } = resolved;
   const name = rel === '.' ? '.' : (rel.split('/').pop() as string);
   if (stat.isDirectory()) {
-    const digest = await opts.hasher.dir(hostPath, resolved.rel, root.filter);
-    return { kind: 'path', path: rel, hostPath, type: 'dir', digest };
+    const filter = dirFilter(root, resolved.rel, opts.excludes);
+    const digest = await opts.hasher.dir(hostPath, resolved.rel, filter);
+    const item: CopySourceItem = { kind: 'path', path: rel, realPath: resolved.rel, hostPath, type: 'dir', digest };
+    if (filter) item.filter = filter;
+    return item;
   }
   if (!stat.isFile()) throw new NotFound(`${rel} in the ${root.label} is not a regular file or directory`);
   const digest = await opts.hasher.file(hostPath, name);
-  const item: CopySourceItem = { kind: 'path', path: rel, hostPath, type: 'file', digest };
+  const item: CopySourceItem = { kind: 'path', path: rel, realPath: resolved.rel, hostPath, type: 'file', digest };
   if (opts.detectArchives) {
     const archive = await detectArchive(hostPath);
     if (archive && !archive.verified) {
@@ -74,6 +95,7 @@ async function resolveWildcard(root: SourceRoot, pattern: string, opts: ResolveO
   const out: CopySourceItem[] = [];
   for await (const entry of walk(root.dir, '.', root.filter)) {
     if (!goMatch(pattern, entry.rel)) continue;
+    if (opts.excludes?.ignores(entry.rel)) continue;
     out.push(await resolveOne(root, entry.rel, opts));
   }
   return out;

@@ -7,7 +7,7 @@ import { InvalidArgument, NotImplemented } from '../../errdefs';
 import type { CopySourceItem, CopySourceRequest, CopySourceResolver, SourceRef } from '../planner/types';
 import type { BuildContext } from './build-context';
 import { resolveLocalSources, type SourceRoot } from './copy-sources';
-import { combineFilters, IgnoreMatcher, matcherFilter } from './dockerignore';
+import { IgnoreMatcher } from './dockerignore';
 import { downloadUrl, isUrl } from './url-source';
 
 export type ExternalRoot = (ref: Exclude<SourceRef, { kind: 'context' }>) => Promise<SourceRoot>;
@@ -21,24 +21,19 @@ export class ContextSourceResolver implements CopySourceResolver {
     private readonly signal?: AbortSignal,
   ) {}
 
-  private async root(ref: SourceRef, excludes: readonly string[]): Promise<SourceRoot> {
-    let base: SourceRoot;
-    if (ref.kind === 'context') base = this.ctx.sourceRoot();
-    else if (this.external) base = await this.external(ref);
-    else
-      throw new NotImplemented(
-        `sources from ${ref.kind === 'stage' ? `stage ${ref.index}` : ref.ref} need the executor`,
-      );
-    if (excludes.length === 0) return base;
-    const filter = combineFilters(base.filter, matcherFilter(new IgnoreMatcher(excludes)));
-    return filter ? { ...base, filter } : base;
+  private async root(ref: SourceRef): Promise<SourceRoot> {
+    if (ref.kind === 'context') return this.ctx.sourceRoot();
+    if (this.external) return this.external(ref);
+    const what = ref.kind === 'stage' ? `stage ${ref.index}` : ref.ref;
+    throw new NotImplemented(`sources from ${what} need the executor`);
   }
 
   async resolve(req: CopySourceRequest): Promise<CopySourceItem[]> {
     if (req.checksum !== undefined && !reDigest.test(req.checksum)) {
       throw new InvalidArgument(`invalid checksum digest format: ${req.checksum}`);
     }
-    const root = await this.root(req.from, req.excludes);
+    const root = await this.root(req.from);
+    const excludes = req.excludes.length > 0 ? new IgnoreMatcher(req.excludes) : undefined;
     const items: CopySourceItem[] = [];
     for (const src of req.sources) {
       if (isUrl(src)) {
@@ -55,7 +50,8 @@ export class ContextSourceResolver implements CopySourceResolver {
         continue;
       }
       if (req.checksum !== undefined) throw new InvalidArgument("checksum can't be specified for non-HTTP(S) sources");
-      items.push(...(await resolveLocalSources(root, [src], { hasher: this.ctx.hasher, detectArchives: req.add })));
+      const opts = { hasher: this.ctx.hasher, detectArchives: req.add, ...(excludes ? { excludes } : {}) };
+      items.push(...(await resolveLocalSources(root, [src], opts)));
     }
     return items;
   }

@@ -4,12 +4,14 @@
  * except resolving COPY/ADD sources through the given resolver.
  */
 import path from 'node:path/posix';
+import { InvalidArgument } from '../../errdefs';
 import { withPrefix } from '../errors';
 import { runArgsWithHeredocs } from '../instructions/commands-exec';
 import { parseRunMount } from '../instructions/run-mount';
 import type { AddCommand, Command, CommandLine, CopyCommand, RunCommand } from '../instructions/types';
 import { envFromList } from '../shell-lexer';
 import type { BuildArgs } from './build-args';
+import { sha256Hex } from './cache-key';
 import { expandCommand, type Expander, makeExpander } from './expand';
 import { goList, goQuoteList, healthcheckText, type ImageConfig, setEnv, shellOf } from './image-config';
 import { exposedPorts } from './ports';
@@ -48,9 +50,11 @@ function resolveCmdLine(cmd: CommandLine, config: ImageConfig, emptyAsNil: boole
   return cmd.prependShell ? [...shellOf(config), ...cmd.args] : [...cmd.args];
 }
 
+/** Go's filepath.Join / Clean semantics: no trailing slash. */
 export function normalizeWorkdir(current: string, requested: string): string {
   if (requested === '') throw new Error('cannot normalize nothing');
-  return path.isAbsolute(requested) ? path.normalize(requested) : path.join('/', current, requested);
+  const p = path.isAbsolute(requested) ? path.normalize(requested) : path.join('/', current, requested);
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
 /** Relative destinations are relative to WORKDIR; a trailing slash (or `.`) marks a directory. */
@@ -119,14 +123,21 @@ async function dispatchCopy(
   } catch (err) {
     throw withPrefix(err, `${name} failed: `);
   }
-  if (sources.length + c.contents.length === 0) throw new Error(`${name} failed: no source files were specified`);
+  if (sources.length + c.contents.length === 0)
+    throw new InvalidArgument(`${name} failed: no source files were specified`);
   if (sources.length + c.contents.length > 1 && !isDir) {
-    throw new Error(
+    throw new InvalidArgument(
       `When using ${name} with more than one source file, the destination must be a directory and end with a /`,
     );
   }
+  for (const s of sources) {
+    if (s.kind === 'url' && s.filename === undefined && isDir) {
+      throw new InvalidArgument(`cannot determine filename for source ${s.url}`);
+    }
+  }
   const digests = [...sources.map((s) => s.digest), ...c.contents.map((f) => `heredoc:${f.path}`)];
-  const srcHash = digests.length === 1 ? (digests[0] as string) : `multi:${digests.join(',')}`;
+  // Docker's history text: one source's digest, or `multi:` + sha256 of them all.
+  const srcHash = digests.length === 1 ? (digests[0] as string) : `multi:${sha256Hex(digests.join(','))}`;
   const chownPart = c.chown ? `--chown=${c.chown} ` : '';
   const spec: CopySpec = {
     from,

@@ -4,7 +4,7 @@
  * config, history text and chained cache key.
  */
 import { BerthError } from '../../errdefs';
-import { isDockerfileError, stepError } from '../errors';
+import { isDockerfileError, locate, stepError } from '../errors';
 import { parseTrigger } from '../instructions/parse';
 import type { Command, Location } from '../instructions/types';
 import { parseDockerfile } from '../parser/parser';
@@ -52,19 +52,21 @@ function inputsOf(outcome: StepOutcome): Record<string, unknown> {
   }
 }
 
-function createdBy(outcome: StepOutcome, before: ImageConfig): string {
+/** Docker commits metadata steps with `<shell> #(nop) …`, using the config after the step (SHELL included). */
+function createdBy(outcome: StepOutcome, after: ImageConfig): string {
   switch (outcome.op) {
     case 'config':
-      return nopCreatedBy(before, outcome.comment, false);
+      return nopCreatedBy(after, outcome.comment, false);
     case 'run':
       return outcome.savedCmd.join(' ');
     default:
-      return nopCreatedBy(before, outcome.comment, true);
+      return nopCreatedBy(after, outcome.comment, true);
   }
 }
 
 function locationError(loc: Location, err: unknown): Error {
-  if (isDockerfileError(err) || err instanceof BerthError) return err as Error;
+  if (isDockerfileError(err)) return err;
+  if (err instanceof BerthError) return locate(err, loc.startLine, loc.endLine);
   const msg = err instanceof ShellLexError || err instanceof Error ? err.message : String(err);
   return stepError(loc.startLine, loc.endLine, msg, err);
 }
@@ -114,7 +116,6 @@ export async function resolveStage(plan: BuildPlan, stageIndex: number, input: S
 
   const steps: ResolvedStep[] = [];
   for (const { cmd, number, trigger } of work) {
-    const before = cloneConfig(state.config);
     let outcome: StepOutcome;
     try {
       outcome = await dispatch(state, cmd, ctx);
@@ -132,7 +133,7 @@ export async function resolveStage(plan: BuildPlan, stageIndex: number, input: S
       config: cloneConfig(state.config),
       cacheKey,
       cacheInputs,
-      createdBy: createdBy(outcome, before),
+      createdBy: createdBy(outcome, state.config),
       emptyLayer: outcome.op === 'config',
       notes: outcome.op === 'config' ? (outcome.notes ?? []) : [],
       ...(state.author !== undefined ? { author: state.author } : {}),

@@ -61,8 +61,10 @@ export interface BuildPlan {
 export type CopySourceItem =
   | {
       kind: 'path';
-      /** Path relative to the source root (context, stage or image root file system). */
+      /** The source as written, cleaned, relative to the source root (its base name names the copy). */
       path: string;
+      /** The same after following symlinks inside the root. */
+      realPath: string;
       /** Absolute path on this host (inside the extracted context or a mounted root). */
       hostPath: string;
       type: 'file' | 'dir' | 'symlink';
@@ -70,6 +72,11 @@ export type CopySourceItem =
       digest: string;
       /** ADD: a (possibly compressed) tar archive, to be extracted at the destination. */
       archive?: { compression: 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd' };
+      /**
+       * Entries of a directory source that must not be copied (.dockerignore of a directory
+       * context, COPY --exclude). Called with paths relative to the source root (`realPath/…`).
+       */
+      filter?: { excluded(relToRoot: string): boolean; hasExceptions: boolean };
     }
   | {
       kind: 'url';
