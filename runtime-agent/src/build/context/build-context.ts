@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgument, NotFound } from '../../errdefs';
-import { type Compression, decompressStream } from './decompress';
+import { type ByteSource, type Compression, decompressStream } from './decompress';
 import { IgnoreMatcher, matcherFilter, type PathFilter, readIgnoreFile } from './dockerignore';
 import { type ExtractLimits, extractTar } from './extract';
 import { ContentHasher } from './hash';
@@ -117,10 +117,7 @@ export class BuildContext {
   }
 
   /** Reads a context tar stream (the body of POST /build). */
-  static async fromTar(
-    input: AsyncIterable<Buffer | Uint8Array | string>,
-    opts: OpenContextOptions = {},
-  ): Promise<BuildContext> {
+  static async fromTar(input: ByteSource, opts: OpenContextOptions = {}): Promise<BuildContext> {
     const workDir = await fs.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'berth-build-'));
     try {
       await fs.chmod(workDir, 0o700);

@@ -62,10 +62,16 @@ async function* unzstd(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 }
 
 /** The decompressed bytes of `input`, whatever (supported) compression it uses. */
+export type ByteSource = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
+
+async function* toAsync(src: Iterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer | Uint8Array | string> {
+  yield* src;
+}
+
 export async function decompressStream(
-  input: AsyncIterable<Buffer | Uint8Array | string>,
+  input: ByteSource,
 ): Promise<{ compression: Compression; stream: AsyncIterable<Buffer> }> {
-  const it = input[Symbol.asyncIterator]();
+  const it = (Symbol.asyncIterator in input ? input : toAsync(input))[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   while (head.length < 6) {
     const r = await it.next();
