@@ -89,6 +89,7 @@ export type Sink = (chunk: string) => void;
  */
 export class BuildOutput {
   private held: string[] = [];
+  private wrote = false;
 
   constructor(
     private readonly sink: Sink,
@@ -96,8 +97,18 @@ export class BuildOutput {
   ) {}
 
   private write(chunk: string): void {
+    this.wrote = true;
     if (this.quiet) this.held.push(chunk);
     else this.sink(chunk);
+  }
+
+  /**
+   * Whether the build has produced output. Before that, an error is answered with an HTTP status
+   * (`Error response from daemon: …`, as dockerd does for Dockerfile syntax errors); after it,
+   * with `error()` in the stream.
+   */
+  get started(): boolean {
+    return this.wrote;
   }
 
   stdout(text: string): void {
