@@ -149,7 +149,8 @@ function render(messages: string[]): string {
     .map((m) => JSON.parse(m) as { stream?: string; aux?: { ID: string }; error?: string })
     .map((m) => m.stream ?? (m.aux ? `[aux ${m.aux.ID.slice(7, 19)}]\n` : `[error] ${m.error}\n`))
     .join('')
-    .replace(/\u001b\[\d+m/g, '');
+    .replaceAll('\u001b[91m', '')
+    .replaceAll('\u001b[0m', '');
 }
 
 const short = (id: string): string => id.slice(7, 19);
