@@ -5,11 +5,11 @@
  * classic builder uses too. It is not a shell: there is no command substitution, arithmetic or
  * globbing, and unknown modifiers are errors.
  */
+import { type EnvLookup } from './shell-env';
+import { ShellLexError, shellPatternToRegex, trimPrefix, trimSuffix } from './shell-pattern';
 
-/** Variables visible to the lexer. `undefined` means unset (different from empty for `${x-y}`). */
-export interface EnvLookup {
-  get(name: string): string | undefined;
-}
+export { EMPTY_ENV, envFromList, envFromMap, type EnvLookup } from './shell-env';
+export { ShellLexError, shellPatternToRegex };
 
 export interface LexOptions {
   /** Keep quote characters in the output (used to detect quoted heredoc delimiters). */
@@ -30,29 +30,7 @@ export interface WordResult {
   unmatched: Set<string>;
 }
 
-/** A lexing error; callers add the instruction and line. */
-export class ShellLexError extends Error {}
-
 const EOF = '';
-
-export function envFromMap(map: ReadonlyMap<string, string> | Record<string, string>): EnvLookup {
-  if (map instanceof Map) return { get: (k) => map.get(k) };
-  const rec = map as Record<string, string>;
-  return { get: (k) => (Object.prototype.hasOwnProperty.call(rec, k) ? rec[k] : undefined) };
-}
-
-/** `KEY=value` list (image config Env) as a lookup; the last definition of a key wins. */
-export function envFromList(list: readonly string[]): EnvLookup {
-  const m = new Map<string, string>();
-  for (const e of list) {
-    const i = e.indexOf('=');
-    if (i < 0) m.set(e, '');
-    else m.set(e.slice(0, i), e.slice(i + 1));
-  }
-  return envFromMap(m);
-}
-
-export const EMPTY_ENV: EnvLookup = { get: () => undefined };
 
 const reSpaceLatin1 = /^[\t\n\v\f\r \u0085\u00a0]$/;
 const reWhiteSpace = /^\p{White_Space}$/u;
@@ -400,68 +378,4 @@ class Run {
     const v = value ?? '';
     return replaceAll ? v.replace(re, () => replacement) : v.replace(re, () => replacement);
   }
-}
-
-/** Shell pattern (`*`, `?`, `\x`; no bracket expressions) to a regular expression, as BuildKit does. */
-export function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean, global = false): RegExp {
-  const chars = Array.from(pattern);
-  let out = anchored ? '^' : '';
-  const star = greedy ? '.*' : '.*?';
-  for (let i = 0; i < chars.length; i++) {
-    const tok = chars[i] as string;
-    if (tok === '*') {
-      out += star;
-      continue;
-    }
-    if (tok === '?') {
-      out += '.';
-      continue;
-    }
-    if (tok === '\\') {
-      const n = chars[i + 1];
-      // `}` and `/` need escaping inside ${}, but the escape is not part of the pattern
-      if (n === '}' || n === '/') continue;
-      i++;
-      if (n !== '*' && n !== '?' && n !== '\\') {
-        throw new ShellLexError(`invalid pattern (${pattern}) in substitution: invalid escape '\\${n ?? ''}'`);
-      }
-      out += '\\' + n;
-      continue;
-    }
-    if ('[]{}.+()|^$'.includes(tok)) out += '\\';
-    out += tok;
-  }
-  return new RegExp(out, global ? 'gu' : 'u');
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const m = shellPatternToRegex(pattern, greedy, true).exec(value);
-  return m ? value.slice(m[0].length) : value;
-}
-
-/** Reverses a pattern keeping escapes in front of the character they escape (a\*c → c\*a). */
-function reversePattern(pattern: string): string {
-  const chars = Array.from(pattern);
-  const out: string[] = new Array<string>(chars.length);
-  const last = chars.length - 1;
-  for (let i = 0; i <= last;) {
-    const tok = chars[i] as string;
-    const o = last - i;
-    if (tok === '\\' && i !== last) {
-      out[o - 1] = tok;
-      out[o] = chars[i + 1] as string;
-      i += 2;
-    } else {
-      out[o] = tok;
-      i++;
-    }
-  }
-  return out.join('');
-}
-
-const reverse = (s: string): string => Array.from(s).reverse().join('');
-
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  // A regular expression cannot find the shortest rightmost match: reverse both and trim a prefix.
-  return reverse(trimPrefix(reversePattern(pattern), reverse(value), greedy));
 }
