@@ -58,7 +58,10 @@ function step(s: ResolvedStep): unknown {
       if (s.env.length !== 1 || s.env[0] !== `PATH=${DEFAULT_PATH}`) base.env = s.env;
       if (s.user !== '') base.user = s.user;
       if (s.workdir !== '/') base.workdir = s.workdir;
-      if (s.mounts.length > 0) Object.assign(base, { mounts: s.mounts, mountSources: s.mountSources });
+      if (s.mounts.length > 0) {
+        Object.assign(base, { mounts: s.mounts, mountSources: s.mountSources });
+        base.bindSources = s.bindSources.map((b) => (b?.kind === 'path' ? { path: b.path, type: b.type } : null));
+      }
       if (s.network) base.network = s.network;
       if (s.security) base.security = s.security;
       if (s.files.length > 0) base.files = s.files;

@@ -8,7 +8,7 @@ import { InvalidArgument } from '../../errdefs';
 import { withPrefix } from '../errors';
 import { runArgsWithHeredocs } from '../instructions/commands-exec';
 import { parseRunMount } from '../instructions/run-mount';
-import type { AddCommand, Command, CommandLine, CopyCommand, RunCommand } from '../instructions/types';
+import type { AddCommand, Command, CommandLine, CopyCommand, RunCommand, RunMount } from '../instructions/types';
 import { envFromList } from '../shell-lexer';
 import type { BuildArgs } from './build-args';
 import { sha256Hex } from './cache-key';
@@ -80,20 +80,40 @@ function saveCmd(state: StageState, argsEnv: string[], argv: string[]): string[]
   return [`|${kept.length}`, ...kept, ...argv];
 }
 
-function dispatchRun(state: StageState, c: RunCommand, ex: Expander, ctx: DispatchContext): StepOutcome {
+/**
+ * A bind mount's content is an input of the RUN (BuildKit keys it by content too): resolve its
+ * source like a COPY source, which also gives the executor the host path to mount.
+ */
+async function bindSource(m: RunMount, from: SourceRef, ctx: DispatchContext): Promise<CopySourceItem | undefined> {
+  if (m.type !== 'bind') return undefined;
+  try {
+    const [item] = await ctx.sources.resolve({ from, sources: [m.source || '/'], excludes: [], add: false });
+    return item;
+  } catch (err) {
+    throw withPrefix(err, `failed to mount ${m.source || '/'} at ${m.target ?? ''}: `);
+  }
+}
+
+async function dispatchRun(state: StageState, c: RunCommand, ex: Expander, ctx: DispatchContext): Promise<StepOutcome> {
   const { config } = state;
   const { args, scriptFile } = runArgsWithHeredocs(c);
   const argv = c.cmd.prependShell ? [...shellOf(config), ...args] : args;
   const env = config.Env ?? [];
   const argsEnv = state.buildArgs.filterAllowed(env);
   const mounts = c.mounts.map((m) => parseRunMount(m, (w) => ex.word(w)));
+  const mountSources: SourceRef[] = mounts.map((m) => (m.from ? ctx.resolveRef(m.from) : { kind: 'context' }));
+  const bindSources: (CopySourceItem | undefined)[] = [];
+  for (let i = 0; i < mounts.length; i++) {
+    bindSources.push(await bindSource(mounts[i] as RunMount, mountSources[i] as SourceRef, ctx));
+  }
   const spec: RunSpec = {
     argv,
     env: [...env, ...argsEnv],
     user: config.User ?? '',
     workdir: config.WorkingDir || '/',
     mounts,
-    mountSources: mounts.map((m) => (m.from ? ctx.resolveRef(m.from) : { kind: 'context' })),
+    mountSources,
+    bindSources,
     files: scriptFile ? [{ path: `/dev/pipes/${scriptFile.name}`, data: scriptFile.data, mode: 0o755 }] : [],
   };
   if (c.network) spec.network = c.network;

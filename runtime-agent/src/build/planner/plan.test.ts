@@ -109,6 +109,18 @@ RUN echo $V $W
     expect(changed(kp, await keys(withProxy, { buildArgs: { HTTP_PROXY: 'http://p:3128' } }))).toEqual([5]);
   });
 
+  it('key RUN bind mounts by content, cache mounts by spec', async () => {
+    const df = `FROM busybox
+RUN --mount=type=bind,source=a.txt,target=/a cat /a
+RUN --mount=type=cache,target=/cache true
+`;
+    const k0 = await keys(df);
+    write('b.txt', 'unrelated');
+    expect(changed(k0, await keys(df))).toEqual([]);
+    write('a.txt', 'mounted content changed');
+    expect(changed(k0, await keys(df))).toEqual([1, 2]);
+  });
+
   it('chain stage keys: a change in a dependency stage changes the dependent stage', async () => {
     const df = `FROM busybox AS build
 COPY a.txt /a

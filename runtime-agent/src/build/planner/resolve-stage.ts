@@ -28,6 +28,8 @@ function inputsOf(outcome: StepOutcome): Record<string, unknown> {
         cmd: outcome.savedCmd,
         mounts: s.mounts,
         mountSources: s.mountSources,
+        // bind mounts by content; cache, tmpfs, secret and ssh mounts by their spec only
+        bindDigests: s.bindSources.map((b) => b?.digest ?? null),
         network: s.network,
         security: s.security,
         files: s.files,

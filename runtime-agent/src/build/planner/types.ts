@@ -146,6 +146,8 @@ export interface RunSpec {
   mounts: RunMount[];
   /** Stage or image each mount's `from` refers to (same order as `mounts`; context when none). */
   mountSources: SourceRef[];
+  /** For bind mounts: the resolved source (host path, digest); undefined for other mount types. */
+  bindSources: (CopySourceItem | undefined)[];
   network?: 'default' | 'none' | 'host';
   security?: 'sandbox' | 'insecure';
   /** Files to provide at run time (a heredoc script with a shebang at /dev/pipes/<name>). */
