@@ -1,11 +1,13 @@
 /**
- * Golden tests: testdata/<case>/Dockerfile (+ options.json, context/, stage-<n>/) → expected.json.
+ * Golden tests: testdata/<case>/Dockerfile (+ options.json, context/, symlinks.json, stage-<n>/)
+ * → expected.json.
  * Each case runs the whole front of the pipeline: parser, instruction model, planner and stage
  * resolution (with fake base images), and records either the plan or the error with its line.
  * `BERTH_UPDATE_GOLDEN=1` rewrites expected.json (review the diff before committing).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorKind } from '../errdefs';
@@ -98,9 +100,23 @@ async function runCase(name: string): Promise<unknown> {
   const dir = path.join(TESTDATA, name);
   const optsPath = path.join(dir, 'options.json');
   const opts: CaseOptions = fs.existsSync(optsPath) ? JSON.parse(fs.readFileSync(optsPath, 'utf8')) : {};
-  const contextDir = path.join(dir, 'context');
+  let contextDir = path.join(dir, 'context');
   let ctx: BuildContext | undefined;
+  let copy: string | undefined;
   try {
+    // Symlinks are not committed (checkouts and build tools handle them badly): symlinks.json
+    // lists them, and the context is used from a temporary copy that has them.
+    const links = path.join(dir, 'symlinks.json');
+    if (fs.existsSync(links)) {
+      copy = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-golden-'));
+      fs.cpSync(contextDir, copy, { recursive: true });
+      for (const [name, target] of Object.entries(
+        JSON.parse(fs.readFileSync(links, 'utf8')) as Record<string, string>,
+      )) {
+        fs.symlinkSync(target, path.join(copy, name));
+      }
+      contextDir = copy;
+    }
     let text: string;
     let sources: CopySourceResolver;
     if (fs.existsSync(contextDir)) {
@@ -158,6 +174,7 @@ async function runCase(name: string): Promise<unknown> {
     return { error: { kind: errorKind(err), message: e.message, ...(loc ? { line: loc.line } : {}) } };
   } finally {
     await ctx?.dispose();
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
   }
 }
 
