@@ -8,6 +8,8 @@ import path from 'node:path';
 import { ApiServer } from '../api/server';
 import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
+import { registerImageRoutes } from '../api/routes/images';
+import { ImageService } from '../images/image-service';
 import { BERTH_VERSION } from '../version';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
@@ -40,6 +42,7 @@ export class Daemon {
   private readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
   readonly router = new Router();
+  images: ImageService | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -59,6 +62,15 @@ export class Daemon {
       kernel: this.hostInfo.kernelVersion,
     });
 
+    this.images = new ImageService({
+      root: path.join(flags.dataRoot, 'image'),
+      log,
+      insecureRegistries: flags.insecureRegistries,
+      authFile: flags.registryAuthFile,
+    });
+    this.images.init();
+    registerImageRoutes(this.router, this.images);
+
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),
       facts: () => ({
@@ -69,7 +81,7 @@ export class Daemon {
         debug: flags.logLevel === 'debug',
         startedAt: this.startedAt,
       }),
-      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
+      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: this.images?.count ?? 0 }),
       securityOptions: () => ['name=cgroupns'],
       networkDrivers: () => ['bridge', 'host', 'null'],
       eventListeners: () => 0,
@@ -91,6 +103,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.opts.log.info('shutting down');
       await this.server?.close();
+      await this.images?.close();
       this.lock?.release();
       this.opts.log.info('stopped');
     })();
