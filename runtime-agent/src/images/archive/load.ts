@@ -31,6 +31,7 @@ import { hostPlatform, selectManifest } from '../platform';
 import { shortId } from '../digest';
 import { throttledBytes, type ProgressSink } from '../progress';
 import { familiarString, parseNormalized, parseReference, type Reference } from '../reference';
+import { cleanEntryName } from '../tar-unpack';
 import { memberExists, readMember, resolveInside, stageArchive } from './staging';
 
 export interface LoadResult {
@@ -54,9 +55,15 @@ class Loader {
 
   /** Move an archive member into the content store (once, however often it is referenced). */
   private async adopt(member: string, expected?: Descriptor): Promise<Descriptor> {
+    const key = cleanEntryName(member);
+    const known = this.adopted.get(key);
+    if (known) return known;
     const p = await resolveInside(this.dir, member);
     const hit = this.adopted.get(p);
-    if (hit) return hit;
+    if (hit) {
+      this.adopted.set(key, hit);
+      return hit;
+    }
     const fh = await fs.promises.open(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const head = Buffer.alloc(8);
     try {
@@ -72,6 +79,7 @@ class Loader {
     this.lease.add(info.digest);
     const d: Descriptor = { mediaType: expected?.mediaType ?? LAYER_TYPE[comp], digest: info.digest, size: info.size };
     this.adopted.set(p, d);
+    this.adopted.set(key, d);
     return d;
   }
 
