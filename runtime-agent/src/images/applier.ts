@@ -13,6 +13,8 @@ import { deserializeError, serializeError, type WireError } from './worker-error
 
 export interface Applier {
   apply(req: ApplyRequest, onProgress?: ApplyProgress): Promise<ApplyResult>;
+  /** Start up to `n` workers ahead of time (a pull calls this while it downloads). */
+  warm?(n: number): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,24 @@ export class WorkerPoolApplier implements Applier {
     });
   }
 
+  warm(n: number): void {
+    if (this.closed) return;
+    while (this.slots.size < Math.min(n, this.size)) {
+      const slot: Slot = { worker: new Worker(this.workerFile), busy: false };
+      this.slots.add(slot);
+      this.idle(slot);
+    }
+  }
+
+  private idle(slot: Slot): void {
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      this.slots.delete(slot);
+      void slot.worker.terminate();
+    }, this.idleMs);
+    slot.idleTimer.unref();
+  }
+
   private pump(): void {
     while (this.queue.length > 0) {
       let slot = [...this.slots].find((s) => !s.busy);
@@ -95,13 +115,7 @@ export class WorkerPoolApplier implements Applier {
     const finish = (): void => {
       cleanup();
       slot.busy = false;
-      if (!this.closed) {
-        slot.idleTimer = setTimeout(() => {
-          this.slots.delete(slot);
-          void w.terminate();
-        }, this.idleMs);
-        slot.idleTimer.unref();
-      }
+      if (!this.closed) this.idle(slot);
       this.pump();
     };
     const onMessage = (m: Msg): void => {

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { InvalidArgument, NotFound, ResourceExhausted, errorMessage } from '../errdefs';
+import { InvalidArgument, NotFound, ResourceExhausted } from '../errdefs';
 import { hexOf, isDigest, type Digest } from './digest';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -160,12 +160,22 @@ export class ContentStore {
 
   constructor(readonly root: string) {}
 
-  init(): void {
+  /**
+   * Called at start-up, before anything is in flight. Ingests of unknown digest cannot be resumed
+   * and go; keyed ones stay for resumption unless untouched for `staleMs` (default a week).
+   */
+  init(staleMs = 7 * 24 * 3600 * 1000): void {
     fs.mkdirSync(path.join(this.root, 'blobs', 'sha256'), { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(this.root, 'ingest'), { recursive: true, mode: 0o700 });
-    // Ingests of unknown digest cannot be resumed: drop them. Keyed ones stay for resumption.
     for (const name of fs.readdirSync(path.join(this.root, 'ingest'))) {
-      if (name.startsWith('tmp-')) fs.rmSync(path.join(this.root, 'ingest', name), { recursive: true, force: true });
+      const dir = path.join(this.root, 'ingest', name);
+      let stale = name.startsWith('tmp-');
+      try {
+        stale ||= Date.now() - fs.statSync(path.join(dir, 'data')).mtimeMs > staleMs;
+      } catch {
+        stale = true; // no data file: nothing to resume
+      }
+      if (stale) fs.rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -375,24 +385,5 @@ export class ContentStore {
   async list(): Promise<Digest[]> {
     const names = await fs.promises.readdir(path.join(this.root, 'blobs', 'sha256'));
     return names.map((n) => `sha256:${n}`).filter(isDigest);
-  }
-
-  /** Remove keyed ingests that nobody resumed for `maxAgeMs`. */
-  async pruneIngests(maxAgeMs: number): Promise<number> {
-    let n = 0;
-    const base = path.join(this.root, 'ingest');
-    for (const name of await fs.promises.readdir(base)) {
-      const dir = path.join(base, name);
-      try {
-        const st = await fs.promises.stat(dir);
-        if (Date.now() - st.mtimeMs > maxAgeMs) {
-          await fs.promises.rm(dir, { recursive: true, force: true });
-          n++;
-        }
-      } catch (err) {
-        throw new Error(`pruning ingest ${dir}: ${errorMessage(err)}`, { cause: err });
-      }
-    }
-    return n;
   }
 }

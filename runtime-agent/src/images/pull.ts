@@ -137,7 +137,10 @@ export async function pullImage(ctx: ImageContext, ref: Reference, o: PullOption
         `invalid image ${familiarString(ref)}: the manifest lists ${r.manifest.layers.length} layers, the config ${diffIds.length} diff IDs`,
       );
     }
+    const missing = diffIds.filter((d) => !ctx.snapshotter.peek(d)).length;
+    if (missing > 0) ctx.snapshotter.warm(missing);
     const downloads = new Limiter(ctx.downloadConcurrency);
+    const startedAt = performance.now();
     let fetched = 0;
     const pullLayer = async (desc: Descriptor, diffId: Digest): Promise<LayerRef> => {
       const id = shortId(desc.digest);
@@ -176,6 +179,7 @@ export async function pullImage(ctx: ImageContext, ref: Reference, o: PullOption
       );
       if (got) fetched++;
       progress({ kind: 'layer', id, status: 'Download complete' });
+      const downloadedAt = performance.now();
       await ctx.snapshotter.apply({
         file: ctx.content.blobPath(desc.digest),
         compression,
@@ -183,6 +187,12 @@ export async function pullImage(ctx: ImageContext, ref: Reference, o: PullOption
         onProgress: throttledBytes(progress, id, 'Extracting', desc.size) as (read: number) => void,
       });
       progress({ kind: 'layer', id, status: 'Pull complete' });
+      ctx.log.debug('layer pulled', {
+        layer: desc.digest,
+        bytes: desc.size,
+        downloadMs: (downloadedAt - startedAt).toFixed(1),
+        unpackMs: (performance.now() - downloadedAt).toFixed(1),
+      });
       return { diffId, blob: desc };
     };
     const settled = await Promise.allSettled(

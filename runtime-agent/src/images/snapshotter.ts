@@ -56,6 +56,11 @@ export class Snapshotter {
     }
   }
 
+  /** Get unpack workers ready for `n` layers (they load while the layers download). */
+  warm(n: number): void {
+    this.applier.warm?.(n);
+  }
+
   /** An empty directory: the root file system of an image without layers. */
   emptyDir(): string {
     return path.join(this.root, 'empty');

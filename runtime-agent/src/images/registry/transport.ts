@@ -27,6 +27,8 @@ export interface RequestOptions {
   maxRedirects?: number | undefined;
   /** Time to get response headers. */
   timeoutMs?: number | undefined;
+  /** A connection silent for this long (also while a body streams) is dropped as ETIMEDOUT. */
+  idleMs?: number | undefined;
 }
 
 /** Errors worth a retry: the connection, not the request, failed. */
@@ -95,6 +97,11 @@ export class Transport {
         e.code = 'ETIMEDOUT';
         req.destroy(e);
       }, opts.timeoutMs ?? 60_000);
+      req.setTimeout(opts.idleMs ?? 120_000, () => {
+        const e = new Error(`connection to ${url.host} idle for too long`) as NodeJS.ErrnoException;
+        e.code = 'ETIMEDOUT';
+        req.destroy(e);
+      });
       req.on('error', (err) => {
         clearTimeout(timer);
         if (body && !Buffer.isBuffer(body)) body.destroy();
