@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { request, startBerthd, type BerthdHandle } from '../support/berthd';
 import { describeRoot } from '../support/env';
-import { apiPull, mountOverlay, runInRoot } from '../support/image-tools';
+import { apiPull, mountOverlay, publishImage, runInRoot } from '../support/image-tools';
 import { skopeoInspect } from '../support/skopeo';
 
 const reg = inject('fixtureRegistry');
@@ -143,6 +143,32 @@ describeRoot(
       expect(none.error).toMatch(/no matching manifest for linux\/s390x.*available: linux\/amd64, linux\/arm64/);
     });
 
+    it('pulls gzip, zstd and uncompressed layers', async () => {
+      const ref = `${reg!.host}/berth-test/compressions:latest`;
+      const pub = await publishImage(ref, [
+        { entries: [{ name: 'gz.txt', content: 'gzip\n' }], compression: 'gzip' },
+        { entries: [{ name: 'zst.txt', content: 'zstd\n'.repeat(1000) }], compression: 'zstd' },
+        { entries: [{ name: 'plain.txt', content: 'plain\n' }], compression: 'none' },
+      ]);
+      expect(pub.layers.map((l) => l.mediaType)).toEqual([
+        'application/vnd.oci.image.layer.v1.tar+gzip',
+        'application/vnd.oci.image.layer.v1.tar+zstd',
+        'application/vnd.oci.image.layer.v1.tar',
+      ]);
+      const { error } = await apiPull(d.socket, ref);
+      expect(error).toBeUndefined();
+      const img = await inspect(ref);
+      expect(img.RootFS.Layers).toEqual(pub.diffIds);
+      const m = mountOverlay(img.GraphDriver.Data.LowerDir.split(':'));
+      try {
+        expect(fs.readFileSync(path.join(m.dir, 'gz.txt'), 'utf8')).toBe('gzip\n');
+        expect(fs.readFileSync(path.join(m.dir, 'zst.txt'), 'utf8')).toBe('zstd\n'.repeat(1000));
+        expect(fs.readFileSync(path.join(m.dir, 'plain.txt'), 'utf8')).toBe('plain\n');
+      } finally {
+        m.umount();
+      }
+    });
+
     it('reports bad references and unknown tags clearly', async () => {
       const unknown = await apiPull(d.socket, `${reg!.host}/berth-test/busybox:no-such-tag`);
       expect(unknown.error).toMatch(/manifest for .*busybox:no-such-tag not found: manifest unknown/);
@@ -154,5 +180,5 @@ describeRoot(
       expect(missing.json()).toEqual({ message: 'No such image: nosuchimage:latest' });
     });
   },
-  ['mount', 'unshare', 'chroot', 'skopeo'],
+  ['mount', 'unshare', 'chroot', 'skopeo', 'zstd'],
 );

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { OciLayoutWriter, type Descriptor } from './oci-layout';
+import { OciLayoutWriter, sha256, type Descriptor } from './oci-layout';
 import { skopeoCopy, type SkopeoAuth } from './skopeo';
 import { makeTar, type TarEntry } from './tar';
 
@@ -117,16 +117,31 @@ export interface Published {
   diffIds: string[];
 }
 
+export type LayerSpec = TarEntry[] | Buffer | { entries: TarEntry[]; compression: 'gzip' | 'zstd' | 'none' };
+
 export async function publishImage(
   ref: string,
-  layers: Array<TarEntry[] | Buffer>,
+  layers: LayerSpec[],
   opts: { config?: Record<string, unknown>; destAuth?: SkopeoAuth; gzip?: boolean } = {},
 ): Promise<Published> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-publish-'));
   try {
     const w = new OciLayoutWriter(dir);
     const descs = [];
-    for (const l of layers) descs.push(w.addLayer(Buffer.isBuffer(l) ? l : await makeTar(l), opts.gzip ?? true));
+    for (const l of layers) {
+      if (!Buffer.isBuffer(l) && !Array.isArray(l)) {
+        const tar = await makeTar(l.entries);
+        if (l.compression === 'zstd') {
+          const z = execFileSync('zstd', ['-q', '-c'], { input: tar });
+          descs.push({
+            desc: w.writeBlob(z, 'application/vnd.oci.image.layer.v1.tar+zstd'),
+            diffId: `sha256:${sha256(tar)}`,
+          });
+        } else descs.push(w.addLayer(tar, l.compression === 'gzip'));
+        continue;
+      }
+      descs.push(w.addLayer(Buffer.isBuffer(l) ? l : await makeTar(l), opts.gzip ?? true));
+    }
     const img = w.addImage(descs, {
       architecture: process.arch === 'arm64' ? 'arm64' : 'amd64',
       config: opts.config ?? {},
