@@ -6,6 +6,7 @@
  * import turns that tar back into a runnable one-layer image.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import { lgetxattr } from '../../runtime-agent/src/sys/fsnodes';
 import type { Digest } from '../../runtime-agent/src/images/digest';
 import { describeRoot } from '../support/env';
 import { mountOverlay, runInRoot } from '../support/image-tools';
+import { startRegistryProxy } from '../support/registry-proxy';
+import { skopeoCopy } from '../support/skopeo';
 
 const reg = inject('fixtureRegistry');
 
@@ -35,6 +38,7 @@ describeRoot(
         root: path.join(tmp, 'image'),
         log: createLogger('error'),
         insecureRegistries: [reg.host],
+        uploadChunkBytes: 64 * 1024,
       });
       svc.init();
       const [r] = await svc.pull(reg.images.busybox);
@@ -65,6 +69,7 @@ describeRoot(
       fs.chownSync(path.join(merged, 'opt/tool/run'), 1000, 1000);
       fs.linkSync(path.join(merged, 'opt/tool/run'), path.join(merged, 'opt/tool/run2'));
       fs.symlinkSync('/etc', path.join(merged, 'escape'));
+      fs.writeFileSync(path.join(merged, 'random.bin'), crypto.randomBytes(300_000));
     });
     afterAll(async () => {
       spawnSync('umount', [merged]);
@@ -114,6 +119,34 @@ describeRoot(
         expect(r.stdout).toBe('committed\ntool\nno-group\n');
       } finally {
         m.umount();
+      }
+    });
+
+    it('pushes the committed image in chunks, blobs before the manifest', async () => {
+      const proxy = await startRegistryProxy(reg!.url);
+      try {
+        const target = `${proxy.host}/chunked/committed:v1`;
+        await svc.tag('committed/img:v1', target);
+        const events: string[] = [];
+        await svc.push(target, undefined, { onProgress: (e) => e.kind === 'layer' && events.push(e.status) });
+        const patches = proxy.log.filter((r) => r.method === 'PATCH');
+        expect(patches.length).toBeGreaterThanOrEqual(4);
+        const lastBlobPut = proxy.log
+          .map((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/'))
+          .lastIndexOf(true);
+        const manifestPut = proxy.log.findIndex((r) => r.method === 'PUT' && r.path.includes('/manifests/'));
+        expect(manifestPut).toBeGreaterThan(lastBlobPut);
+        expect(events).toContain('Pushed');
+        const pushed = (await svc.inspect(target, '1.43')) as { RepoDigests: string[] };
+        const digest = pushed.RepoDigests.find((d) => d.includes('chunked/committed'))!.split('@')[1];
+        const dir = path.join(tmp, 'oci-chunked');
+        await skopeoCopy(`docker://${reg!.host}/chunked/committed:v1`, `oci:${dir}:x`);
+        const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as {
+          manifests: Array<{ digest: string }>;
+        };
+        expect(index.manifests[0]!.digest).toBe(digest);
+      } finally {
+        await proxy.stop();
       }
     });
 
@@ -176,5 +209,5 @@ describeRoot(
       }
     });
   },
-  ['mount', 'unshare', 'chroot', 'tar'],
+  ['mount', 'unshare', 'chroot', 'tar', 'skopeo'],
 );

@@ -4,6 +4,7 @@
  * applied; the two-platform index picks the host's platform, and the other one on request.
  */
 import fs from 'node:fs';
+import Dockerode from 'dockerode';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { request, startBerthd, type BerthdHandle } from '../support/berthd';
@@ -167,6 +168,19 @@ describeRoot(
       } finally {
         m.umount();
       }
+    });
+
+    it('serves dockerode: pull with followProgress, then getImage().inspect()', async () => {
+      const docker = new Dockerode({ socketPath: d.socket });
+      const stream = await docker.pull(reg!.images.busybox);
+      const events = await new Promise<Array<{ status?: string }>>((resolve, reject) =>
+        docker.modem.followProgress(stream, (err: Error | null, out: Array<{ status?: string }>) =>
+          err ? reject(err) : resolve(out),
+        ),
+      );
+      expect(events.at(-1)?.status).toMatch(/^Status: (Image is up to date|Downloaded newer image) for /);
+      const info = await docker.getImage(reg!.images.busybox).inspect();
+      expect(info.RootFS.Layers).toHaveLength(1);
     });
 
     it('reports bad references and unknown tags clearly', async () => {
