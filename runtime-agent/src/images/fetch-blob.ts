@@ -64,7 +64,9 @@ export async function fetchBlob(
         }
         break;
       }
-      await w.abort().catch(() => undefined);
+      // Cancelled: what arrived is good and stays for the next pull; anything else is discarded.
+      if (o.signal?.aborted) await w.close();
+      else await w.abort().catch(() => undefined);
       throw err;
     }
     // Verifies size and digest; a mismatch removes the data and is not retried.

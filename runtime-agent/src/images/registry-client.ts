@@ -49,7 +49,7 @@ export class RegistryClient {
   }
 
   /** @internal one authorizer per host and identity, so challenges and tokens are learnt once. */
-  authorizer(domain: string, credentials: Credentials | undefined, signal?: AbortSignal): Authorizer {
+  authorizer(domain: string, credentials: Credentials | undefined): Authorizer {
     const who = hasCredentials(credentials) ? JSON.stringify(credentials) : '';
     const key = `${domain}|${who}`;
     let a = this.authorizers.get(key);
@@ -60,7 +60,6 @@ export class RegistryClient {
         host: domain,
         credentials,
         allowHttpRealm: this.endpoints.isInsecure(domain),
-        signal,
       });
       if (this.authorizers.size > 64) this.authorizers.delete(this.authorizers.keys().next().value!);
       this.authorizers.set(key, a);
@@ -111,7 +110,7 @@ export class Repository {
     private readonly credentials: Credentials | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {
-    this.auth = client.authorizer(domain, credentials, signal);
+    this.auth = client.authorizer(domain, credentials);
   }
 
   private async send(o: SendOptions): Promise<HttpResponse> {
@@ -125,7 +124,7 @@ export class Repository {
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse;
       try {
-        const authz = await this.auth.header(scopes, fresh);
+        const authz = await this.auth.header(scopes, fresh, this.signal);
         res = await this.client.transport.request({
           method: o.method,
           url,

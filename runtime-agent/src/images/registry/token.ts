@@ -75,12 +75,13 @@ export interface AuthorizerOptions {
   credentials?: Credentials | undefined;
   /** Whether a plain-http token realm is acceptable (insecure or loopback registries). */
   allowHttpRealm: boolean;
-  signal?: AbortSignal | undefined;
 }
 
 /** Authorization for one registry host with one set of credentials. */
 export class Authorizer {
   private challenge: Challenge | undefined;
+  /** Token requests in flight, so parallel layer downloads share one. */
+  private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(private readonly o: AuthorizerOptions) {}
 
@@ -102,7 +103,7 @@ export class Authorizer {
   }
 
   /** The Authorization header value for these scopes, or undefined (anonymous, no challenge yet). */
-  async header(scopes: string[], fresh = false): Promise<string | undefined> {
+  async header(scopes: string[], fresh = false, signal?: AbortSignal): Promise<string | undefined> {
     const creds = this.o.credentials;
     if (creds?.registryToken) return `Bearer ${creds.registryToken}`;
     const c = this.challenge;
@@ -113,12 +114,20 @@ export class Authorizer {
       const t = this.o.cache.get(key);
       if (t) return `Bearer ${t}`;
     } else this.o.cache.delete(key);
-    const { token, ttl } = await this.fetchToken(scopes);
-    this.o.cache.set(key, token, ttl);
-    return `Bearer ${token}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.fetchToken(scopes, signal)
+        .then(({ token, ttl }) => {
+          this.o.cache.set(key, token, ttl);
+          return token;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return `Bearer ${await p}`;
   }
 
-  private async fetchToken(scopes: string[]): Promise<{ token: string; ttl: number }> {
+  private async fetchToken(scopes: string[], signal: AbortSignal | undefined): Promise<{ token: string; ttl: number }> {
     const c = this.challenge!;
     const realm = c.params.realm;
     if (!realm) throw new Unauthorized(`registry ${this.o.host} sent a Bearer challenge without a realm`);
@@ -147,7 +156,7 @@ export class Authorizer {
         url,
         headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: Buffer.from(form.toString()),
-        signal: this.o.signal,
+        signal,
       });
     } else {
       if (c.params.service) url.searchParams.set('service', c.params.service);
@@ -156,7 +165,7 @@ export class Authorizer {
         headers.Authorization = basic(creds);
         url.searchParams.set('account', creds.username);
       }
-      res = await this.o.transport.request({ method: 'GET', url, headers, signal: this.o.signal });
+      res = await this.o.transport.request({ method: 'GET', url, headers, signal });
     }
     const body = await readBody(res.body, 1024 * 1024, 'token response');
     if (res.status === 401 || res.status === 403) {
