@@ -17,15 +17,22 @@ import { describeRoot } from '../support/env';
 import { apiPull, apiStream, publishImage, verifyBlobs, type Published } from '../support/image-tools';
 import { startRegistryProxy, type RegistryProxy } from '../support/registry-proxy';
 import type { TarEntry } from '../support/tar';
+import { MT, OciLayoutWriter } from '../support/oci-layout';
+import { skopeoCopy } from '../support/skopeo';
 
 const reg = inject('fixtureRegistry');
 
 /** A unique image with layers of incompressible data (so sizes on disk are predictable). */
-async function uniqueImage(repo: string, layerSizes: number[]): Promise<Published & { ref: string }> {
+async function uniqueImage(
+  repo: string,
+  layerSizes: number[],
+  compressible = false,
+): Promise<Published & { ref: string }> {
   const ref = `${reg!.host}/faults/${repo}-${crypto.randomBytes(4).toString('hex')}:latest`;
   const layers = layerSizes.map((n, i) => [
     { name: `l${i}/`, type: 'directory' as const },
-    { name: `l${i}/data.bin`, content: crypto.randomBytes(n) },
+    { name: `l${i}/id`, content: crypto.randomBytes(16) },
+    { name: `l${i}/data.bin`, content: compressible ? Buffer.alloc(n) : crypto.randomBytes(n) },
   ]);
   const p = await publishImage(ref, layers);
   return { ...p, ref };
@@ -175,6 +182,41 @@ describeRoot(
       }
     });
 
+    it('refuses an image config that is not valid JSON or too large', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-badconfig-'));
+      try {
+        const w = new OciLayoutWriter(dir);
+        const bad = w.writeBlob('{"architecture": "amd64", not json', 'application/vnd.oci.image.config.v1+json');
+        const m1 = w.writeBlob(
+          JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: bad, layers: [] }),
+          MT.ociManifest,
+        );
+        w.tag('badjson', m1);
+        const tag = crypto.randomBytes(4).toString('hex');
+        const ref = `${reg!.host}/faults/config-badjson-${tag}:latest`;
+        await skopeoCopy(`oci:${dir}:badjson`, `docker://${ref}`);
+        const { error } = await apiPull(d.socket, viaProxy(proxy, ref));
+        expect(error).toMatch(/invalid image config: not valid JSON/);
+        expect(fs.existsSync(path.join(d.dataRoot, 'image/content/blobs/sha256', bad.digest.slice(7)))).toBe(false);
+        // A config declared larger than the limit is refused before it is fetched (skopeo itself
+        // refuses to store one, so the proxy serves a manifest that declares it).
+        const huge = { ...bad, size: 9 * 1024 * 1024 };
+        const manifest = Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: huge, layers: [] }),
+        );
+        proxy.rule = (r) =>
+          r.path.includes('/manifests/') ? { kind: 'body', body: manifest, contentType: MT.ociManifest } : undefined;
+        try {
+          const big = await apiPull(d.socket, viaProxy(proxy, ref));
+          expect(big.error).toMatch(/image config sha256:[0-9a-f]+ is too large \(9437184 bytes\)/);
+        } finally {
+          proxy.rule = undefined;
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('sends the stream headers at once (before the first layer arrives)', async () => {
       const img = await uniqueImage('headers', [200_000]);
       const layer = img.layers[0]!;
@@ -319,6 +361,32 @@ describeRoot(
         } finally {
           await f.stop();
           f.cleanup();
+          fs.rmSync(dataRoot, { recursive: true, force: true });
+        }
+      });
+
+      it('fails clearly when the disk fills while unpacking, leaving no partial layer', async () => {
+        // Small blobs, big content: the blobs fit, the unpacked layers do not.
+        const img = await uniqueImage('full-unpack', [1_500_000, 1_500_000, 1_500_000], true);
+        const dataRoot = path.join(mnt, 'data2');
+        const f = await startBerthd({
+          args: ['--data-root', dataRoot, '--insecure-registry', proxy.host],
+          logLevel: 'info',
+        });
+        try {
+          const { error } = await apiPull(f.socket, viaProxy(proxy, img.ref));
+          expect(error).toMatch(/no space left on device/);
+          expect(verifyBlobs(dataRoot).bad).toEqual([]);
+          expect(fs.readdirSync(path.join(dataRoot, 'image/layers/tmp'))).toEqual([]);
+          for (const d of fs.readdirSync(path.join(dataRoot, 'image/layers/sha256'))) {
+            // Whatever layer made it is complete (its metadata is written last).
+            expect(fs.existsSync(path.join(dataRoot, 'image/layers/sha256', d, 'layer.json'))).toBe(true);
+          }
+          expect(((await request(f.socket, 'GET', '/v1.43/images/json')).json() as unknown[]).length).toBe(0);
+        } finally {
+          await f.stop();
+          f.cleanup();
+          fs.rmSync(dataRoot, { recursive: true, force: true });
         }
       });
     });

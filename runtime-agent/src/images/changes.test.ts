@@ -71,3 +71,24 @@ describe('progress messages', () => {
     expect(toJsonMessage({ kind: 'status', status: 'Digest: x' })).toEqual({ status: 'Digest: x' });
   });
 });
+
+describe('decompression', () => {
+  it('stops cleanly when the consumer gives up mid-stream (no hang on backpressure)', async () => {
+    const { decompress } = await import('./decompress');
+    const crypto = await import('node:crypto');
+    const zlib = await import('node:zlib');
+    const gz = zlib.gzipSync(crypto.randomBytes(8 * 1024 * 1024));
+    async function* source(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < gz.length; i += 64 * 1024) yield gz.subarray(i, i + 64 * 1024);
+    }
+    let n = 0;
+    await expect(
+      (async () => {
+        for await (const c of decompress(source(), 'gzip')) {
+          n += c.length;
+          if (n > 1024 * 1024) throw new Error('consumer failed (disk full)');
+        }
+      })(),
+    ).rejects.toThrow(/consumer failed/);
+  });
+});

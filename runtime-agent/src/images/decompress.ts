@@ -28,12 +28,24 @@ export function sniffCompression(head: Buffer): Compression {
 
 async function* gunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const z = zlib.createGunzip({ chunkSize: 256 * 1024 });
+  // Resolves on 'drain', or on 'close' when the consumer gave up (never waits for ever).
+  const drained = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        z.off('drain', done);
+        z.off('close', done);
+        resolve();
+      };
+      z.once('drain', done);
+      z.once('close', done);
+    });
   const feed = (async () => {
     try {
       for await (const c of src) {
-        if (!z.write(c)) await new Promise<void>((r) => z.once('drain', r));
+        if (z.destroyed) break;
+        if (!z.write(c)) await drained();
       }
-      z.end();
+      if (!z.destroyed) z.end();
     } catch (err) {
       z.destroy(err as Error);
     }

@@ -100,15 +100,16 @@ async function resolve(
 }
 
 async function loadConfig(ctx: ImageContext, repo: Repository, desc: Descriptor): Promise<ImageConfigFile> {
-  let data: Buffer;
-  if (await ctx.content.has(desc.digest)) data = await ctx.content.read(desc.digest, MAX_CONFIG_BYTES);
-  else {
-    if (desc.size > MAX_CONFIG_BYTES)
-      throw new InvalidArgument(`image config ${desc.digest} is too large (${desc.size} bytes)`);
-    data = await repo.fetchSmallBlob(desc.digest, MAX_CONFIG_BYTES);
-    await ctx.content.put(data, { digest: desc.digest, size: desc.size });
+  if (desc.size > MAX_CONFIG_BYTES) {
+    throw new InvalidArgument(`image config ${desc.digest} is too large (${desc.size} bytes)`);
   }
-  return parseImageConfig(data);
+  if (await ctx.content.has(desc.digest))
+    return parseImageConfig(await ctx.content.read(desc.digest, MAX_CONFIG_BYTES));
+  const data = await repo.fetchSmallBlob(desc.digest, MAX_CONFIG_BYTES);
+  // Only a config that parses is stored.
+  const config = parseImageConfig(data);
+  await ctx.content.put(data, { digest: desc.digest, size: desc.size });
+  return config;
 }
 
 export async function pullImage(ctx: ImageContext, ref: Reference, o: PullOptions = {}): Promise<PullResult> {
