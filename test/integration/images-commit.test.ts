@@ -30,6 +30,7 @@ describeRoot(
     let baseId: Digest;
     let upper: string;
     let merged: string;
+    const events: Array<{ action: string; id: string; name: string }> = [];
 
     beforeAll(async () => {
       if (!reg) throw new Error('the fixture registry is not available');
@@ -41,6 +42,7 @@ describeRoot(
         uploadChunkBytes: 64 * 1024,
       });
       svc.init();
+      svc.setEventSink((action, id, attrs) => events.push({ action, id, name: attrs.name ?? '' }));
       const [r] = await svc.pull(reg.images.busybox);
       baseId = r!.image.id;
       upper = path.join(tmp, 'upper');
@@ -93,6 +95,12 @@ describeRoot(
       });
       const { record, config } = await svc.resolve('committed/img:v1');
       expect(record.id).toBe(id);
+      expect(events).toContainEqual({
+        action: 'pull',
+        id: reg!.images.busybox,
+        name: reg!.images.busybox.replace(/:latest$/, ''),
+      });
+      expect(events).toContainEqual({ action: 'tag', id, name: 'committed/img:v1' });
       expect(record.parent).toBe(baseId);
       expect(config.rootfs.diff_ids).toHaveLength(2);
       expect(config.config?.Cmd).toEqual(['/bin/sh', '-c', 'cat /new.txt']);

@@ -21,7 +21,7 @@ import { Leases, imageKey } from './leases';
 import { MAX_CONFIG_BYTES, type Platform } from './manifest';
 import { pullImage, type PullResult } from './pull';
 import type { ProgressSink } from './progress';
-import { familiarString, parseReference, tagged, withDefaultTag, type Reference } from './reference';
+import { familiarName, familiarString, parseReference, tagged, withDefaultTag, type Reference } from './reference';
 import { RegistryClient } from './registry-client';
 import { removeImage, pruneImages, type DeleteItem, type Filters, type PruneResult } from './remove';
 import { Snapshotter } from './snapshotter';
@@ -218,7 +218,7 @@ export class ImageService {
 
   private async pullOne(ref: Reference, o: Parameters<ImageService['pull']>[1]): Promise<PullResult> {
     const r = await pullImage(this.ctx, ref, o);
-    this.ctx.events('pull', familiarString(ref), { name: familiarString(ref) });
+    this.ctx.events('pull', familiarString(ref), { name: familiarName(ref) });
     return r;
   }
 
