@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { lazyWorkerThreads } from './lazy';
 import { applyTarFile, type ApplyProgress, type ApplyRequest, type ApplyResult } from './apply';
 import { deserializeError, serializeError, type WireError } from './worker-errors';
 
@@ -74,7 +75,7 @@ export class WorkerPoolApplier implements Applier {
   warm(n: number): void {
     if (this.closed) return;
     while (this.slots.size < Math.min(n, this.size)) {
-      const slot: Slot = { worker: new Worker(this.workerFile), busy: false };
+      const slot: Slot = { worker: new (lazyWorkerThreads().Worker)(this.workerFile), busy: false };
       this.slots.add(slot);
       this.idle(slot);
     }
@@ -94,7 +95,7 @@ export class WorkerPoolApplier implements Applier {
       let slot = [...this.slots].find((s) => !s.busy);
       if (!slot) {
         if (this.slots.size >= this.size) return;
-        slot = { worker: new Worker(this.workerFile), busy: false };
+        slot = { worker: new (lazyWorkerThreads().Worker)(this.workerFile), busy: false };
         this.slots.add(slot);
       }
       this.run(slot, this.queue.shift()!);

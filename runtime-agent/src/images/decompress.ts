@@ -3,9 +3,9 @@
  * has no zstd) and plain tar. Compression is taken from the media type or sniffed from the magic
  * bytes (archives and imports carry no media type).
  */
-import zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { InvalidArgument } from '../errdefs';
+import { lazyZlib } from './lazy';
 import type { Compression } from './manifest';
 
 const GZIP = [0x1f, 0x8b];
@@ -27,7 +27,7 @@ export function sniffCompression(head: Buffer): Compression {
 }
 
 async function* gunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const z = zlib.createGunzip({ chunkSize: 256 * 1024 });
+  const z = lazyZlib().createGunzip({ chunkSize: 256 * 1024 });
   // Resolves on 'drain', or on 'close' when the consumer gave up (never waits for ever).
   const drained = (): Promise<void> =>
     new Promise((resolve) => {

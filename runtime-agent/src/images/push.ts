@@ -5,12 +5,12 @@
  * cross-repository mount from another repository of the same registry holding it, else a chunked
  * upload. The config goes after the layers and the manifest last.
  */
-import zlib from 'node:zlib';
 import { Internal, NotFound, Unavailable, isBerthError } from '../errdefs';
 import { credentialsFor } from './auth';
 import { findLayerBlob, type ImageContext } from './context';
 import { shortId, type Digest } from './digest';
 import type { ImageRecord } from './image-store';
+import { lazyZlib } from './lazy';
 import { Limiter } from './limiter';
 import { MAX_MANIFEST_BYTES, MT, layerCompression, ociManifest, parseManifest, type Descriptor } from './manifest';
 import { Readable } from 'node:stream';
@@ -36,7 +36,7 @@ interface PushPlan {
 async function gzipBlob(ctx: ImageContext, blob: Descriptor): Promise<Descriptor> {
   const w = await ctx.content.tempWriter();
   try {
-    const gz = zlib.createGzip({ level: 6 });
+    const gz = lazyZlib().createGzip({ level: 6 });
     const src = ctx.content.createReadStream(blob.digest);
     src.on('error', (e) => gz.destroy(e));
     src.pipe(gz);

@@ -3,9 +3,10 @@
  * does; Authorization is dropped when the host changes), bounded body reads, cancellation.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { InvalidArgument, Unavailable } from '../../errdefs';
+import { lazyHttps } from '../lazy';
 
 export interface HttpResponse {
   status: number;
@@ -54,8 +55,9 @@ export function isTransient(err: unknown): boolean {
 
 export class Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32, keepAliveMsecs: 10_000 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 32 });
-  private readonly insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false });
+  // TLS is loaded on the first https request (see ../lazy.ts).
+  private httpsAgent: HttpsAgent | undefined;
+  private insecureAgent: HttpsAgent | undefined;
 
   constructor(private readonly userAgent: string) {}
 
@@ -81,8 +83,14 @@ export class Transport {
 
   private once(opts: RequestOptions, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
     const secure = url.protocol === 'https:';
-    const mod = secure ? https : http;
-    const agent = secure ? (opts.insecureTls ? this.insecureAgent : this.httpsAgent) : this.httpAgent;
+    const https = secure ? lazyHttps() : undefined;
+    const mod = https ?? http;
+    let agent: http.Agent = this.httpAgent;
+    if (https) {
+      agent = opts.insecureTls
+        ? (this.insecureAgent ??= new https.Agent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false }))
+        : (this.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 32 }));
+    }
     const body = typeof opts.body === 'function' ? opts.body() : opts.body;
     const h = { ...headers };
     if (Buffer.isBuffer(body)) h['Content-Length'] = String(body.length);
@@ -118,8 +126,8 @@ export class Transport {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    this.insecureAgent.destroy();
+    this.httpsAgent?.destroy();
+    this.insecureAgent?.destroy();
   }
 }
 
