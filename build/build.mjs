@@ -83,6 +83,7 @@ async function buildAgent() {
   for (const [name, rel] of [
     ['init', 'runtime-agent/src/runtime/init/main.ts'],
     ['exec-init', 'runtime-agent/src/runtime/init/exec-main.ts'],
+    ['unpack-worker', 'runtime-agent/src/images/unpack-worker.ts'],
   ]) {
     if (fs.existsSync(path.join(root, rel))) entries.push([name, rel, '']);
   }

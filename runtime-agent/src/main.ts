@@ -32,6 +32,34 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const daemon = new Daemon({ flags, log });
+  // Signal handlers go in before start: the socket answers before start() returns (its mode and
+  // owner are set after listen), and a SIGTERM in that window must stop the daemon, not kill it.
+  let started = false;
+  let signalled: NodeJS.Signals | undefined;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  const shutdown = (): void => {
+    daemon.stop().then(
+      () => finish(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { error: errorMessage(err) });
+        finish(1);
+      },
+    );
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn('second signal: exiting now', { signal: sig });
+      finish(1);
+      return;
+    }
+    signalled = sig;
+    log.info('received signal, shutting down', { signal: sig });
+    if (started) shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGPIPE', () => undefined);
   try {
     await daemon.start();
   } catch (err) {
@@ -39,28 +67,9 @@ async function main(argv: string[]): Promise<number> {
     if (!isBerthError(err) && err instanceof Error && err.stack) log.debug('stack', { stack: err.stack });
     return 1;
   }
-  return await new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (signalled) {
-        log.warn('second signal: exiting now', { signal: sig });
-        resolve(1);
-        return;
-      }
-      signalled = true;
-      log.info('received signal, shutting down', { signal: sig });
-      daemon.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error('shutdown failed', { error: errorMessage(err) });
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGPIPE', () => undefined);
-  });
+  started = true;
+  if (signalled) shutdown();
+  return await done;
 }
 
 main(process.argv.slice(2)).then(

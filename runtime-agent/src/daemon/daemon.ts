@@ -10,7 +10,9 @@ import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
 import { registerEventRoutes } from '../api/routes/system/events';
 import { registerVolumeRoutes } from '../api/routes/volumes';
+import { registerImageRoutes } from '../api/routes/images';
 import { EventBus } from '../events/bus';
+import { ImageService } from '../images/image-service';
 import { VolumeStore } from '../volumes/store';
 import { BERTH_VERSION } from '../version';
 import { readHostInfo, type HostInfo } from './host-info';
@@ -46,6 +48,7 @@ export class Daemon {
   readonly router = new Router();
   readonly events = new EventBus();
   volumes: VolumeStore | undefined;
+  images: ImageService | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -65,6 +68,16 @@ export class Daemon {
       kernel: this.hostInfo.kernelVersion,
     });
 
+    this.images = new ImageService({
+      root: path.join(flags.dataRoot, 'image'),
+      log,
+      insecureRegistries: flags.insecureRegistries,
+      authFile: flags.registryAuthFile,
+    });
+    this.images.init();
+    this.images.setEventSink((action, imageId, attrs) => this.events.publish('image', action, imageId, attrs));
+    registerImageRoutes(this.router, this.images);
+
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),
       facts: () => ({
@@ -75,7 +88,7 @@ export class Daemon {
         debug: flags.logLevel === 'debug',
         startedAt: this.startedAt,
       }),
-      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
+      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: this.images?.count ?? 0 }),
       securityOptions: () => ['name=cgroupns'],
       networkDrivers: () => ['bridge', 'host', 'null'],
       eventListeners: () => this.events.subscriberCount,
@@ -102,6 +115,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.opts.log.info('shutting down');
       await this.server?.close();
+      await this.images?.close();
       this.lock?.release();
       this.opts.log.info('stopped');
     })();

@@ -11,6 +11,8 @@ export interface DaemonFlags {
   execRoot: string;
   group: string | undefined;
   insecureRegistries: string[];
+  /** docker-style config.json whose `auths` hold registry credentials. */
+  registryAuthFile: string;
   logLevel: LogLevel;
   bridgeSubnet: string | undefined;
   help: boolean;
@@ -20,6 +22,7 @@ export interface DaemonFlags {
 export const DEFAULT_SOCKET = 'unix:///run/berth/berth.sock';
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 export const DEFAULT_EXEC_ROOT = '/run/berth';
+export const DEFAULT_REGISTRY_AUTH_FILE = '/root/.docker/config.json';
 
 export const USAGE = `Usage: berthd [OPTIONS]
        berthd dial-stdio [-H unix://PATH]
@@ -32,6 +35,7 @@ Options:
       --exec-root string          Root directory for execution state (default "${DEFAULT_EXEC_ROOT}")
   -G, --group string              Group for the unix socket (default: root only, mode 0660)
       --insecure-registry list    Registries reached over plain http (host:port)
+      --registry-auth-file string Registry credentials, docker config.json format (default "${DEFAULT_REGISTRY_AUTH_FILE}")
       --bridge-subnet string      Subnet of the default bridge network (default: chosen at first start)
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -h, --help                      Print usage
@@ -49,6 +53,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--group': (f, v) => (f.group = v),
   '--insecure-registry': (f, v) => f.insecureRegistries.push(v),
   '--insecure-registries': (f, v) => f.insecureRegistries.push(v),
+  '--registry-auth-file': (f, v) => (f.registryAuthFile = v),
   '--bridge-subnet': (f, v) => (f.bridgeSubnet = v),
   '-l': (f, v) => setLevel(f, v),
   '--log-level': (f, v) => setLevel(f, v),
@@ -73,6 +78,7 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     execRoot: DEFAULT_EXEC_ROOT,
     group: undefined,
     insecureRegistries: [],
+    registryAuthFile: DEFAULT_REGISTRY_AUTH_FILE,
     logLevel: 'info',
     bridgeSubnet: undefined,
     help: false,
