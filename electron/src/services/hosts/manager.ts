@@ -231,7 +231,8 @@ export class HostManager {
     this.downListeners.clear();
   }
 
-  private async doConnect(e: Entry): Promise<HostSummary> {
+  /** `retrying`: a back-off attempt, whose failure keeps the host 'reconnecting' (no flicker to 'failed'). */
+  private async doConnect(e: Entry, retrying = false): Promise<HostSummary> {
     await this.closeConn(e);
     const abort = new AbortController();
     e.abort = abort;
@@ -245,7 +246,7 @@ export class HostManager {
     }
     e.conn = conn;
     e.offState = conn.onState((s) => this.fromConnection(e, conn, s));
-    this.setState(e, { status: 'connecting', detail: describe(e) });
+    if (!retrying) this.setState(e, { status: 'connecting', detail: describe(e) });
     try {
       const engine = await conn.connect(abort.signal);
       if (e.conn !== conn || abort.signal.aborted) throw new ServiceError('Cancelled', 'the connection was cancelled');
@@ -254,7 +255,8 @@ export class HostManager {
       this.upListeners.forEach((l) => l(e.id));
       return this.summary(e);
     } catch (err) {
-      if (e.conn === conn) {
+      if (e.conn === conn && retrying) await this.closeConn(e);
+      else if (e.conn === conn) {
         await this.closeConn(e);
         const p = toErrorPayload(err, { hostId: e.id });
         const code = (err as { code?: unknown }).code;
@@ -297,7 +299,7 @@ export class HostManager {
     e.retryTimer = setTimeout(() => {
       e.retryTimer = undefined;
       if (!e.wanted || this.disposed) return;
-      e.connecting ??= this.doConnect(e).finally(() => {
+      e.connecting ??= this.doConnect(e, true).finally(() => {
         e.connecting = undefined;
       });
       e.connecting.catch((err: unknown) => {
