@@ -64,7 +64,7 @@ describe('contract validation', () => {
       0,
       'hostPort',
     ]);
-    expect((await invalid(run({ ports: [{ containerPort: 80, protocol: 'icmp' }] }))).field).toEqual([
+    expect((await invalid(run({ ports: [{ containerPort: 80, protocol: 'icmp' as never }] }))).field).toEqual([
       'spec',
       'ports',
       0,
