@@ -14,6 +14,7 @@ import { faultFor, type Fault } from './faults';
 import { realHostEnv, type HostEnv } from './host-env';
 import { runShort, stopCommand, type EngineCommand, type LaunchSpec } from './launch';
 import { readTail } from './logfile';
+import { checkDataRoot } from './preflight';
 import { probe, type ProbeResult } from './probe';
 import {
   acquireStartLock,
@@ -270,6 +271,8 @@ export class EngineSupervisor {
     const script = engine.args[0];
     if (!fs.existsSync(engine.command) || (script && script.endsWith('.cjs') && !fs.existsSync(script)))
       return this.fail(faultFor.binaryMissing(script ?? engine.command));
+    const readOnly = checkDataRoot(this.dataRoot);
+    if (readOnly) return this.fail(readOnly);
     const timeout = this.opts.startTimeoutMs ?? 30_000;
     let release: () => void;
     try {
