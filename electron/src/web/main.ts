@@ -3,9 +3,7 @@
  * choosing, prints a URL with a random token, carries the contract over a WebSocket to the same
  * service layer the desktop app uses, and brings up the local engine through the supervisor.
  *
- *   --port N  --token T (or BERTH_WEB_TOKEN)  --config-dir DIR  --state-dir DIR
- *   --engine-socket PATH  --data-root DIR  --exec-root DIR  --engine-group NAME  --engine-log-level L
- *   --no-engine (do not look for or start a local engine)
+ * Options: see USAGE (`npm run web -- --help`).
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -13,6 +11,22 @@ import { AppServices } from '../services/app';
 import { localEngineOptions, userDirs, type LocalEngineOverrides } from '../services/local-engine';
 import type { EngineState } from '../contract/models/engine';
 import { startWebServer } from './server';
+
+const USAGE = `Usage: npm run web -- [options]
+
+Serves the Berth UI on 127.0.0.1 and prints its URL (with the access token).
+
+  --port N                 port (default: any free port)
+  --token T                access token (default: random; or BERTH_WEB_TOKEN)
+  --config-dir DIR         settings (default: $XDG_CONFIG_HOME/berth)
+  --state-dir DIR          state and engine log (default: $XDG_STATE_HOME/berth)
+  --engine-socket PATH     local engine socket (default: /run/berth/berth.sock)
+  --data-root DIR          engine data root (default: /var/lib/berth)
+  --exec-root DIR          engine exec root (default: /run/berth)
+  --engine-group NAME      group given the engine socket when Berth starts it as root (default: berth)
+  --engine-log-level L     debug | info | warn | error
+  --no-engine              do not look for or start a local engine
+`;
 
 declare const __BERTH_VERSION__: string | undefined;
 const VERSION = typeof __BERTH_VERSION__ === 'string' ? __BERTH_VERSION__ : '0.0.0-dev';
@@ -50,7 +64,10 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--engine-group') a.overrides.group = value(++i, f);
     else if (f === '--engine-log-level') a.overrides.logLevel = value(++i, f);
     else if (f === '--no-engine') a.engine = false;
-    else throw new Error(`unknown flag ${f}`);
+    else if (f === '--help' || f === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown flag ${f} (see --help)`);
   }
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error('--port takes 0..65535');
   if (!/^[A-Za-z0-9_-]{16,}$/.test(a.token))
