@@ -17,7 +17,7 @@ import type { HostEnv } from '../../electron/src/services/supervisor/host-env';
 import { EngineSupervisor, type SupervisorOptions } from '../../electron/src/services/supervisor/supervisor';
 import { request, startBerthd, type BerthdHandle } from '../support/berthd';
 import { berthdPids, stopBerthds, writeFakeSudo } from '../support/engine-process';
-import { berthdBin, describeRoot } from '../support/env';
+import { berthdBin, describeRoot, repoRoot } from '../support/env';
 
 const BUNDLED = fs.readFileSync(path.join(path.dirname(berthdBin), 'VERSION'), 'utf8').trim();
 
@@ -289,5 +289,40 @@ describeRoot('engine supervisor', () => {
     expect(stopped.status).toBe('stopped');
     expect(asks).toBe(2);
     expect(berthdPids(dir)).toEqual([]);
+  });
+
+  it("runs an AppImage's engine from a root-owned copy that outlives the AppImage mount", async () => {
+    const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+    const res = path.join(dir, 'mnt', 'resources');
+    fs.mkdirSync(path.join(res, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(res, 'agent-bundle', `linux-${arch}`), { recursive: true });
+    fs.cpSync(path.dirname(berthdBin), path.join(res, 'agent'), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'build', 'linux', 'berthd'), path.join(res, 'bin', 'berthd'));
+    fs.chmodSync(path.join(res, 'bin', 'berthd'), 0o755);
+    fs.symlinkSync(process.execPath, path.join(res, 'agent-bundle', `linux-${arch}`, 'node'));
+    for (const via of ['direct', 'sudo'] as const) {
+      const to = path.join(dir, 'opt', via);
+      const sudo = writeFakeSudo(dir, 'pw');
+      const s = supervisor({
+        socketPath: path.join(dir, `${via}.sock`),
+        dataRoot: path.join(dir, `data-${via}`),
+        engine: {
+          command: path.join(to, 'bin', 'berthd'),
+          args: [],
+          stage: { from: res, to, items: ['agent', 'agent-bundle', 'bin'] },
+        },
+        ...(via === 'sudo'
+          ? { env: userEnv({ which: (c) => (c === 'sudo' ? sudo : undefined) }), askPassword: async () => 'pw' }
+          : {}),
+      });
+      const st = await s.ensureRunning();
+      expect(st, JSON.stringify(st)).toMatchObject({ status: 'running', origin: 'started', method: via });
+      expect(fs.existsSync(path.join(to, '.complete'))).toBe(true);
+      const cmd = fs.readFileSync(`/proc/${berthdPids(`${via}.sock`)[0]}/cmdline`, 'utf8');
+      expect(cmd).toContain(path.join(to, 'agent', 'berthd.cjs'));
+    }
+    fs.rmSync(path.join(dir, 'mnt'), { recursive: true }); // the AppImage exits: its mount goes
+    expect(await pingOk(path.join(dir, 'direct.sock'))).toBe(true);
+    expect(await pingOk(path.join(dir, 'sudo.sock'))).toBe(true);
   });
 });

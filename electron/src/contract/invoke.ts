@@ -63,7 +63,7 @@ export interface InvokeMap {
   'engine:settings': Req<Empty, EngineSettings>;
   'engine:configure': Req<{ settings: EngineSettings }, EngineState>;
 
-  // containers
+  // containers (the list includes stopped containers unless all: false)
   'containers:list': Req<OnHost<{ all?: boolean; filters?: Record<string, string[]> }>, ContainerSummary[]>;
   'containers:inspect': Req<ById, ContainerDetail>;
   /** Create (and with start: true, run) a container; with pull: 'missing' the image is pulled first. */

@@ -32,7 +32,9 @@ if (!app.requestSingleInstanceLock()) {
 
   app.whenReady().then(
     () => {
-      const dirs = userDirs({ configDir: app.getPath('userData') });
+      // The same settings and engine state as web mode (~/.config/berth, ~/.local/state/berth): the
+      // hosts added in one show in the other, and an engine started by one is found by the other.
+      const dirs = userDirs();
       services = new AppServices({
         mode: 'electron',
         version: app.getVersion(),
@@ -44,6 +46,7 @@ if (!app.requestSingleInstanceLock()) {
                 version: app.getVersion(),
                 stateDir: dirs.stateDir,
                 agentDirs: [path.join(process.resourcesPath, 'agent'), path.join(distDir, 'agent')],
+                ...(app.isPackaged ? { resourcesDir: process.resourcesPath } : {}),
               }),
             }
           : {}),

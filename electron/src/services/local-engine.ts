@@ -25,17 +25,41 @@ export function userDirs(over: { configDir?: string; stateDir?: string } = {}): 
   return { configDir, stateDir };
 }
 
-/** The berthd this app bundles: the first agent dir holding berthd.cjs, run by this Node (or Electron as Node). */
-export function bundledEngine(agentDirs: string[]): { engine: EngineCommand; version?: string } | undefined {
+/**
+ * The berthd this app bundles. A packaged app runs it through its launcher (resources/bin/berthd,
+ * which picks the agent bundle's Node runtime); from an AppImage the files are first copied out of
+ * the AppImage's mount (see supervisor/stage.ts). Otherwise: the first agent dir holding berthd.cjs,
+ * run by this Node (or Electron as Node).
+ */
+export function bundledEngine(
+  agentDirs: string[],
+  resourcesDir?: string,
+): { engine: EngineCommand; version?: string } | undefined {
+  const launcher = resourcesDir ? path.join(resourcesDir, 'bin', 'berthd') : undefined;
+  if (
+    resourcesDir &&
+    launcher &&
+    fs.existsSync(launcher) &&
+    fs.existsSync(path.join(resourcesDir, 'agent', 'berthd.cjs'))
+  ) {
+    const version = readVersion(path.join(resourcesDir, 'agent'));
+    if (process.env.APPIMAGE) {
+      const to = path.join('/opt/berth/engine', version ?? 'current');
+      return {
+        engine: {
+          command: path.join(to, 'bin', 'berthd'),
+          args: [],
+          stage: { from: resourcesDir, to, items: ['agent', 'agent-bundle', 'bin'] },
+        },
+        ...(version ? { version } : {}),
+      };
+    }
+    return { engine: { command: launcher, args: [] }, ...(version ? { version } : {}) };
+  }
   for (const dir of agentDirs) {
     const script = path.join(dir, 'berthd.cjs');
     if (!fs.existsSync(script)) continue;
-    let version: string | undefined;
-    try {
-      version = fs.readFileSync(path.join(dir, 'VERSION'), 'utf8').trim() || undefined;
-    } catch {
-      /* no VERSION file */
-    }
+    const version = readVersion(dir);
     const electron = Boolean(process.versions.electron);
     return {
       engine: {
@@ -47,6 +71,14 @@ export function bundledEngine(agentDirs: string[]): { engine: EngineCommand; ver
     };
   }
   return undefined;
+}
+
+function readVersion(agentDir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(agentDir, 'VERSION'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LocalEngineOverrides {
@@ -63,9 +95,11 @@ export function localEngineOptions(o: {
   version: string;
   stateDir: string;
   agentDirs: string[];
+  /** A packaged app's resources directory (holds bin/berthd, the launcher). */
+  resourcesDir?: string;
   overrides?: LocalEngineOverrides;
 }): Omit<SupervisorOptions, 'askPassword' | 'settings'> {
-  const found = bundledEngine(o.agentDirs);
+  const found = bundledEngine(o.agentDirs, o.resourcesDir);
   const ov = o.overrides ?? {};
   return {
     socketPath: ov.socketPath ?? DEFAULT_SOCKET,

@@ -106,6 +106,7 @@ export class HostManager {
     const e: Entry = { id, spec, builtin: false, state: { status: 'idle' }, wanted: false, attempt: 0 };
     this.entries.set(id, e);
     this.persist();
+    this.opts.bus.emit('hosts:changed', this.list());
     return this.summary(e);
   }
 

@@ -47,11 +47,7 @@ export function createHandlers(app: AppServices, shell?: DesktopShell): Handlers
     },
 
     'hosts:list': () => h.list(),
-    'hosts:add': (r) => {
-      const s = h.add(r.spec);
-      app.bus.emit('hosts:changed', h.list());
-      return s;
-    },
+    'hosts:add': (r) => h.add(r.spec),
     'hosts:update': (r) => h.update(r.id, r.spec),
     'hosts:remove': (r) => h.remove(r.id),
     'hosts:connect': (r) => h.connect(r.id),

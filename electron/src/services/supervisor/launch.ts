@@ -8,12 +8,15 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { LaunchMethod } from '../../contract/models/engine';
 import type { HostEnv } from './host-env';
+import { stageCommand, type Stage } from './stage';
 
-/** The bundled engine: a program (Node, or Electron run as Node) and the berthd script. */
+/** The bundled engine: a program (Node, Electron run as Node, or the launcher) and its arguments. */
 export interface EngineCommand {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /** Copy the engine's files out of a transient mount (AppImage) before running it from there. */
+  stage?: Stage;
 }
 
 export interface LaunchSpec {
@@ -78,7 +81,8 @@ export function berthdArgs(spec: LaunchSpec): string[] {
 /** `env K=V … program args` for pkexec and sudo, which do not pass the caller's environment on. */
 function viaEnv(spec: LaunchSpec): string[] {
   const pairs = Object.entries(engineEnv(spec)).map(([k, v]) => `${k}=${v}`);
-  return ['/usr/bin/env', ...pairs, spec.engine.command, ...berthdArgs(spec)];
+  const run = ['/usr/bin/env', ...pairs, spec.engine.command, ...berthdArgs(spec)];
+  return spec.engine.stage ? stageCommand(spec.engine.stage, run) : run;
 }
 
 export function startCommand(method: LaunchMethod, spec: LaunchSpec, env: HostEnv, password?: string): Command {

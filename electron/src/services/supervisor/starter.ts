@@ -11,6 +11,7 @@ import type { HostEnv } from './host-env';
 import { ensureGroup, runShort, spawnDetached, startCommand, type LaunchSpec } from './launch';
 import { rotateLog } from './logfile';
 import { probe, waitForBerth } from './probe';
+import { stageFiles } from './stage';
 import { lockHolder } from './record';
 
 export interface ChildHandle {
@@ -44,6 +45,18 @@ export async function startEngine(method: LaunchMethod, timeout: number, c: Star
   fs.mkdirSync(c.stateDir, { recursive: true, mode: 0o700 });
   rotateLog(c.logFile);
   if (method === 'direct') {
+    try {
+      if (spec.engine.stage) stageFiles(spec.engine.stage);
+    } catch (err) {
+      return {
+        ok: false,
+        fault: {
+          code: 'BinaryMissing',
+          reason: `cannot copy the engine to ${spec.engine.stage?.to}: ${(err as Error).message}`,
+          hint: 'Free space there, or install the .deb.',
+        },
+      };
+    }
     try {
       await ensureGroup(spec.group);
     } catch (err) {

@@ -268,9 +268,13 @@ export class EngineSupervisor {
     if (this.env.platform !== 'linux') return this.fail(faultFor.unsupported(this.env.platform));
     const engine = this.opts.engine;
     if (!engine) return this.fail(faultFor.binaryMissing('this build has no engine'));
+    // A staged engine is checked where it is copied from; the copy happens as root at launch.
+    const check = engine.stage
+      ? path.join(engine.stage.from, path.relative(engine.stage.to, engine.command))
+      : engine.command;
     const script = engine.args[0];
-    if (!fs.existsSync(engine.command) || (script && script.endsWith('.cjs') && !fs.existsSync(script)))
-      return this.fail(faultFor.binaryMissing(script ?? engine.command));
+    if (!fs.existsSync(check) || (script && script.endsWith('.cjs') && !fs.existsSync(script)))
+      return this.fail(faultFor.binaryMissing(script ?? check));
     const readOnly = checkDataRoot(this.dataRoot);
     if (readOnly) return this.fail(readOnly);
     const timeout = this.opts.startTimeoutMs ?? 30_000;
