@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -191,6 +192,23 @@ describeIf('web mode', { root: true, files: [CHROMIUM, path.join(distDir, 'web',
     expect((await fetch(`${base}?token=wrong-token-wrong-token-wrong-t`)).status).toBe(401);
     const post = await fetch(`${url.origin}/api/upload?name=x`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(401);
+    // A rebound DNS name (another site's Host header) is refused even with the token.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: url.pathname + url.search,
+          headers: { Host: `evil.example:${url.port}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(rebound).toBe(421);
     // In the page (same origin) but without the token: the WebSocket never opens.
     const opened = await page.evaluate(
       () =>

@@ -46,6 +46,12 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const origins = new Set<string>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // DNS rebinding: a page of another site whose name now points at 127.0.0.1 sends its own Host.
+    if (!origins.has(`http://${req.headers.host ?? ''}`)) {
+      req.resume();
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Berth web mode answers on 127.0.0.1 only.\n');
+      return;
+    }
     if (url.pathname === UPLOAD_PATH) {
       if (req.method !== 'POST')
         return json(res, 405, { ok: false, error: { code: 'InvalidArgument', message: 'POST only' } });

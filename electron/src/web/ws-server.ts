@@ -37,6 +37,7 @@ export function attachWebSocket(server: Server, o: WsOptions): { close(): void; 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (!o.allowedOrigins().has(`http://${req.headers.host ?? ''}`)) return refuse(socket, 421, 'Misdirected Request');
     if (!originAllowed(req, o.allowedOrigins())) return refuse(socket, 403, 'Forbidden');
     if (!sameToken(wsToken(req, url), o.token)) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
