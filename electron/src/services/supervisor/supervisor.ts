@@ -12,7 +12,7 @@ import type { EngineSettings, EngineState, LaunchMethod } from '../../contract/m
 import { ServiceError } from '../errors';
 import { faultFor, type Fault } from './faults';
 import { realHostEnv, type HostEnv } from './host-env';
-import { runShort, stopCommand, type EngineCommand, type LaunchSpec } from './launch';
+import { runShort, type EngineCommand, type LaunchSpec } from './launch';
 import { readTail } from './logfile';
 import { checkDataRoot } from './preflight';
 import { probe, type ProbeResult } from './probe';
@@ -26,7 +26,8 @@ import {
   writeRecord,
   type EngineRecord,
 } from './record';
-import { startEngine, sudoNeedsPassword, type ChildHandle } from './starter';
+import { startEngine, type ChildHandle } from './starter';
+import { sendStop, waitGone, type StopContext } from './stopper';
 import { watchSocket, type SocketWatch } from './watch';
 
 export interface SupervisorOptions {
@@ -189,7 +190,8 @@ export class EngineSupervisor {
     let target: ProbeResult | undefined;
     for (const sock of candidates) {
       const r = await probe(sock);
-      if (r.kind === 'berth') return this.adopt(sock, r.version);
+      if (r.kind === 'berth')
+        return this.adopt(sock, r.version, (await this.runBySystemd(sock)) ? 'systemd' : undefined);
       if (sock === this.socketPath) target = r;
     }
     const p = this.socketPath;
@@ -214,7 +216,13 @@ export class EngineSupervisor {
     const ours = rec && rec.socketPath === sock && pidAlive(rec.pid) && isBerthd(rec.pid) ? rec : undefined;
     this.record = ours;
     if (!ours) this.child = undefined;
-    const origin = ours ? (ours.method === 'systemd' ? 'systemd' : 'started') : 'external';
+    const origin = ours
+      ? ours.method === 'systemd'
+        ? 'systemd'
+        : 'started'
+      : method === 'systemd'
+        ? 'systemd'
+        : 'external';
     let warning: string | undefined;
     if (version && version !== this.opts.bundledVersion) {
       warning =
@@ -233,6 +241,16 @@ export class EngineSupervisor {
       ...(ours ? { pid: ours.pid, method: ours.method } : method ? { method } : {}),
       ...(warning ? { warning } : {}),
     });
+  }
+
+  /** Whether the engine on the default socket is the .deb's service (stoppable with systemctl). */
+  private async runBySystemd(sock: string): Promise<boolean> {
+    const unit = this.opts.systemdUnit ?? 'berthd.service';
+    const systemctl = this.env.which('systemctl');
+    if (sock !== this.opts.socketPath || !systemctl || !this.env.systemdRunning() || !this.env.unitInstalled(unit))
+      return false;
+    const r = await runShort({ file: systemctl, args: ['is-active', '--quiet', unit], env: {} }, 5000);
+    return r.code === 0;
   }
 
   private chooseMethod(): LaunchMethod | undefined {
@@ -337,35 +355,20 @@ export class EngineSupervisor {
     this.set({ ...previous, status: 'stopping' });
     this.watch?.close();
     this.watch = undefined;
-    const spec = this.spec(method);
+    const ctx: StopContext = {
+      env: this.env,
+      spec: this.spec(method),
+      timeoutMs: this.opts.stopTimeoutMs ?? 20_000,
+      ...(this.opts.askPassword ? { askPassword: this.opts.askPassword } : {}),
+    };
     try {
-      if (method === 'direct') {
-        if (pid && pidAlive(pid)) process.kill(pid, 'SIGTERM');
-      } else {
-        let password: string | undefined;
-        if (method === 'sudo' && (await sudoNeedsPassword(this.env))) {
-          password = await this.opts.askPassword?.({ prompt: 'Your password, for sudo to stop the Berth engine' });
-          if (password === undefined)
-            throw new ServiceError('Cancelled', 'no password was given; the engine keeps running');
-        }
-        const cmd = stopCommand(method, spec, this.env, pid ?? -1, password);
-        const r = cmd ? await runShort(cmd) : { code: 0, output: '' };
-        if (r.code !== 0)
-          throw new ServiceError('Unauthorized', `could not stop the engine: ${r.output || `exit ${r.code}`}`);
-      }
+      await sendStop(method, pid, ctx);
     } catch (err) {
       this.watch = watchSocket(this.socketPath, (why) => void this.recheck(why));
       this.set(previous);
       throw err;
     }
-    const deadline = Date.now() + (this.opts.stopTimeoutMs ?? 20_000);
-    while ((pid && pidAlive(pid) && isBerthd(pid)) || (await probe(this.socketPath, 500)).kind === 'berth') {
-      if (Date.now() > deadline) {
-        if (method === 'direct' && pid) process.kill(pid, 'SIGKILL');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitGone(method, pid, ctx);
     clearRecord(this.opts.stateDir);
     this.record = undefined;
     this.child = undefined;
