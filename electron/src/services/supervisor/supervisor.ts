@@ -184,7 +184,23 @@ export class EngineSupervisor {
     });
   }
 
+  /** Never throws: an unexpected error (a state dir it cannot write …) becomes a failed state. */
   private async findOrStart(): Promise<EngineState> {
+    try {
+      return await this.doFindOrStart();
+    } catch (err) {
+      return this.fail(
+        {
+          code: 'Unknown',
+          reason: (err as Error).message,
+          hint: 'See the engine log lines below, fix the cause and start again.',
+        },
+        this.logs(20),
+      );
+    }
+  }
+
+  private async doFindOrStart(): Promise<EngineState> {
     this.set({ status: 'probing' });
     const candidates = [...new Set([this.opts.socketPath, this.socketPath])];
     let target: ProbeResult | undefined;
