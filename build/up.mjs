@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run up`: the README's one command that runs Berth on a fresh clone. Installs the npm
-// dependencies when missing, builds when stale, then starts the web UI, which brings up the
-// local engine (berthd) itself when none is running.
+// dependencies when missing, builds when stale, then starts the web UI (`npm run web`), whose
+// engine supervisor finds the local berthd or starts it (as root: directly; otherwise it asks for
+// the password in the UI). Extra arguments go to the web server (see `npm run web -- --help`).
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -12,6 +12,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@contract': path.resolve(here, '../electron/src/contract'),
+      // Web mode's window.berth (the Electron preload provides it in the desktop app).
+      '@berth/web-client': path.resolve(here, '../electron/src/web/client.ts'),
       '@': path.resolve(here, 'src'),
     },
   },

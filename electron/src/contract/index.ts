@@ -1,28 +1,16 @@
 /**
  * The one contract between the desktop app's main process (or the web-mode server) and the
- * renderer: an invoke map (request → response) and an event map (streams). Types only: main,
- * preload, web server and renderer all import it; nothing here runs.
+ * renderer: an invoke map (request → response), an event map (broadcasts), a stream map
+ * (subscriptions) and typed errors. Types only: main, preload, web server and renderer import it;
+ * nothing here runs (except the few protocol constants in protocol.ts).
  */
-export interface HostSummary {
-  id: string;
-  name: string;
-  kind: 'local' | 'ssh' | 'wsl';
-  state: 'connecting' | 'connected' | 'disconnected' | 'failed';
-}
-
-export interface InvokeMap {
-  'app:info': { req: Record<string, never>; res: { version: string; mode: 'electron' | 'web' } };
-}
-
-export interface EventMap {
-  'host:state': HostSummary;
-}
-
-export type InvokeChannel = keyof InvokeMap;
-export type EventChannel = keyof EventMap;
-
-/** What the preload (or the web-mode client) exposes to the renderer as `window.berth`. */
-export interface BerthBridge {
-  invoke<C extends InvokeChannel>(channel: C, req: InvokeMap[C]['req']): Promise<InvokeMap[C]['res']>;
-  on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
-}
+export type * from './errors';
+export type * from './invoke';
+export type * from './events';
+export type * from './bridge';
+export type * from './models/hosts';
+export type * from './models/engine';
+export type * from './models/containers';
+export type * from './models/storage';
+export type * from './models/builds';
+export type * from './models/tasks';

@@ -1,30 +1,29 @@
-/** Preload: exposes exactly the contract (window.berth) and nothing of Node or Electron. */
+/**
+ * Preload: exposes exactly the contract as `window.berth` (built by the shared bridge core over one
+ * invoke channel and one event channel) and nothing of Node or Electron. Runs sandboxed.
+ */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { BerthBridge, EventChannel, InvokeChannel } from '../contract';
+import { createBridge, type Transport } from '../bridge/core';
+import type { Result } from '../contract/errors';
+import { IPC_EVENT, IPC_INVOKE, type ServerFrame } from '../contract/protocol';
 
-interface Envelope {
-  ok: boolean;
-  value?: unknown;
-  error?: { kind: string; message: string };
+async function call(channel: string, req: unknown): Promise<Result<unknown>> {
+  try {
+    return (await ipcRenderer.invoke(IPC_INVOKE, channel, req)) as Result<unknown>;
+  } catch (err) {
+    return { ok: false, error: { code: 'Unavailable', message: `the app did not answer: ${(err as Error).message}` } };
+  }
 }
 
-const bridge: BerthBridge = {
-  async invoke(channel: InvokeChannel, req: unknown) {
-    const r = (await ipcRenderer.invoke('berth:invoke', channel, req)) as Envelope;
-    if (!r.ok) {
-      const err = new Error(r.error?.message ?? 'unknown error');
-      err.name = r.error?.kind ?? 'Internal';
-      throw err;
-    }
-    return r.value as never;
+const transport: Transport = {
+  mode: 'electron',
+  invoke: call,
+  onFrame(listener) {
+    ipcRenderer.on(IPC_EVENT, (_e, frame: ServerFrame) => listener(frame));
   },
-  on(event: EventChannel, listener: (payload: never) => void) {
-    const wrapped = (_e: unknown, name: unknown, payload: unknown): void => {
-      if (name === event) listener(payload as never);
-    };
-    ipcRenderer.on('berth:event', wrapped);
-    return () => ipcRenderer.off('berth:event', wrapped);
-  },
+  upload: (name, data) => call('upload:put', { name, data }) as Promise<Result<{ uploadId: string; size: number }>>,
+  // The main process lives as long as the window: the connection never drops.
+  onConnection: () => () => undefined,
 };
 
-contextBridge.exposeInMainWorld('berth', bridge);
+contextBridge.exposeInMainWorld('berth', createBridge(transport));
