@@ -1,0 +1,403 @@
+/**
+ * Containers on networks: attach at start (every endpoint of the container plumbed into its
+ * namespace, ports published, names registered, /etc files written), detach at stop (kernel side
+ * removed, addresses kept) or at removal (addresses released), and connect/disconnect of a
+ * running or stopped container. Every step that changes the host registers its undo; a failure
+ * runs them backwards, so a refused request leaves nothing behind.
+ */
+import { Conflict, Forbidden, InvalidArgument, NotFound } from '../errdefs';
+import type { ContainerRef } from './containers';
+import type { NetworkContext } from './context';
+import { dockerNetworkSettings, type DockerNetworkSettings } from './docker-shape';
+import type { EtcFiles } from './etc-files';
+import { parseExtraHosts } from './etc-files';
+import { formatIPv4, macForIPv4, parseCidr, parseIPv4, parseMac } from './ip';
+import type { NetnsRef } from './netlink/netns';
+import { newId } from './registry';
+import { parseMode, renderSandboxFiles, writeSandboxFiles } from './sandbox-files';
+import type { ContainerNetworkRequest, EndpointRecord, EndpointRequest, NetworkRecord, SandboxRecord } from './types';
+
+export interface AttachResult {
+  settings: DockerNetworkSettings;
+  files: EtcFiles;
+}
+
+type Undo = Array<() => unknown>;
+
+async function rollback(undo: Undo): Promise<void> {
+  for (const u of undo.reverse()) {
+    try {
+      await u();
+    } catch {
+      /* best effort: the original error is what the caller sees */
+    }
+  }
+}
+
+function checkAliases(aliases: readonly string[] | undefined): string[] {
+  for (const a of aliases ?? []) {
+    if (!a || /\s/.test(a) || a.length > 253) throw new InvalidArgument(`invalid network alias "${a}"`);
+  }
+  return [...(aliases ?? [])];
+}
+
+export class Sandboxes {
+  constructor(private readonly ctx: NetworkContext) {}
+
+  private save(s: SandboxRecord): void {
+    this.ctx.sandboxes.set(s.containerId, s);
+    this.ctx.store.saveSandbox(s);
+  }
+
+  private network(id: string): NetworkRecord {
+    const n = this.ctx.registry.get(id);
+    if (!n) throw new NotFound(`network ${id} not found`);
+    return n;
+  }
+
+  /** Create-time checks of a request, without side effects. */
+  validate(req: ContainerNetworkRequest): void {
+    const mode = parseMode(req.mode);
+    if (mode.kind === 'network') {
+      const n = this.ctx.registry.resolve(mode.network);
+      if (n.driver !== 'bridge') throw new InvalidArgument(`network ${mode.network} cannot be used as a network mode`);
+      for (const e of req.endpoints ?? []) {
+        const en = this.ctx.registry.resolve(e.network);
+        if (e.ipv4Address) {
+          parseIPv4(e.ipv4Address, 'IPv4 address');
+          if (en.predefined)
+            throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+        }
+        if (e.macAddress) parseMac(e.macAddress);
+        checkAliases(e.aliases);
+      }
+      parseExtraHosts(req.extraHosts, '0.0.0.0');
+    } else {
+      if ((req.ports?.length ?? 0) > 0 && mode.kind !== 'none')
+        this.ctx.log.debug('network: published ports are ignored in this network mode', { mode: req.mode });
+      parseExtraHosts(req.extraHosts, undefined);
+    }
+  }
+
+  private baseRecord(
+    containerId: string,
+    req: ContainerNetworkRequest,
+    prev: SandboxRecord | undefined,
+  ): SandboxRecord {
+    return {
+      containerId,
+      mode: req.mode,
+      containerName: req.containerName.replace(/^\//, ''),
+      hostname: req.hostname,
+      domainname: req.domainname ?? '',
+      dns: req.dns ?? [],
+      dnsSearch: req.dnsSearch ?? [],
+      dnsOptions: req.dnsOptions ?? [],
+      extraHosts: req.extraHosts ?? [],
+      portRequests: req.ports ?? [],
+      exposedPorts: req.exposedPorts ?? [],
+      ports: [],
+      active: false,
+      etcDir: req.etcDir,
+      endpoints: prev?.endpoints.map((e) => ({ ...e })) ?? [],
+    };
+  }
+
+  /** Endpoints for a start: primary network first, then the requested extra ones, then earlier connects. */
+  private planEndpoints(
+    s: SandboxRecord,
+    primaryName: string,
+    reqs: readonly EndpointRequest[],
+    undo: Undo,
+  ): EndpointRecord[] {
+    const primary = this.ctx.registry.resolve(primaryName);
+    if (primary.driver !== 'bridge')
+      throw new InvalidArgument(`network ${primaryName} cannot be used as a network mode`);
+    const wanted = new Map<string, EndpointRequest>();
+    for (const r of reqs) {
+      const n = this.ctx.registry.resolve(r.network);
+      if (n.driver !== 'bridge')
+        throw new InvalidArgument(`container cannot be connected to network ${n.name} and ${primary.name}`);
+      if (wanted.has(n.id)) throw new InvalidArgument(`network ${n.name} is given twice`);
+      wanted.set(n.id, r);
+    }
+    const order = [primary.id, ...[...wanted.keys()].filter((id) => id !== primary.id)];
+    for (const e of s.endpoints)
+      if (!order.includes(e.networkId) && this.ctx.registry.get(e.networkId)) order.push(e.networkId);
+    const out: EndpointRecord[] = [];
+    for (const [i, networkId] of order.entries()) {
+      const n = this.network(networkId);
+      const pool = this.ctx.registry.pool(networkId);
+      const r = wanted.get(networkId);
+      const old = s.endpoints.find((e) => e.networkId === networkId);
+      let ip: string;
+      let staticIp = !!r?.ipv4Address;
+      if (old && (!r?.ipv4Address || r.ipv4Address === old.ip)) {
+        ip = old.ip;
+        staticIp = old.staticIp || staticIp;
+      } else {
+        if (r?.ipv4Address && n.predefined)
+          throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+        if (old) {
+          pool.release(parseIPv4(old.ip));
+          undo.push(() => pool.claim(parseIPv4(old.ip), s.containerId));
+        }
+        const got = pool.allocate(s.containerId, r?.ipv4Address);
+        undo.push(() => pool.release(got));
+        ip = formatIPv4(got);
+      }
+      if (r?.macAddress) parseMac(r.macAddress);
+      const mac = r?.macAddress?.toLowerCase() ?? (old && old.ip === ip ? old.mac : macForIPv4(parseIPv4(ip)));
+      out.push({
+        id: old?.id ?? newId(),
+        networkId,
+        ifName: `eth${i}`,
+        hostIf: this.ctx.vethName(),
+        ip,
+        mac,
+        aliases: r?.aliases ? checkAliases(r.aliases) : (old?.aliases ?? []),
+        staticIp,
+      });
+    }
+    // Endpoints of networks removed meanwhile are dropped (their pools are gone too).
+    return out;
+  }
+
+  private dnsNames(s: SandboxRecord, e: EndpointRecord, n: NetworkRecord): string[] {
+    return [s.containerName, s.containerId.slice(0, 12), `${s.containerName}.${n.name}`, ...e.aliases];
+  }
+
+  private register(s: SandboxRecord, e: EndpointRecord): void {
+    const n = this.network(e.networkId);
+    if (n.predefined) return; // the default bridge has no embedded DNS (as with Docker)
+    this.ctx.names.add(n.id, this.dnsNames(s, e, n), parseIPv4(e.ip), `${s.containerName}.${n.name}`);
+  }
+
+  private unregister(s: SandboxRecord, e: EndpointRecord): void {
+    const n = this.ctx.registry.get(e.networkId);
+    if (n) this.ctx.names.remove(n.id, this.dnsNames(s, e, n), parseIPv4(e.ip));
+  }
+
+  private plug(ns: NetnsRef, e: EndpointRecord, defaultRoute: boolean): void {
+    const n = this.network(e.networkId);
+    const c = n.ipam.config[0]!;
+    this.ctx.bridge.plug(ns, {
+      bridge: n.bridge,
+      hostIf: e.hostIf,
+      ifName: e.ifName,
+      mac: parseMac(e.mac),
+      ip: parseIPv4(e.ip),
+      subnet: parseCidr(c.subnet),
+      defaultGateway: defaultRoute && !n.internal ? parseIPv4(c.gateway) : undefined,
+      mtu: n.mtu,
+    });
+  }
+
+  async attach(containerId: string, ns: NetnsRef | undefined, req: ContainerNetworkRequest): Promise<AttachResult> {
+    const prev = this.ctx.sandboxes.get(containerId);
+    if (prev?.active) throw new Conflict(`container ${req.containerName} is already attached to its networks`);
+    const s = this.baseRecord(containerId, req, prev);
+    const mode = parseMode(req.mode);
+    if (mode.kind !== 'network') {
+      for (const e of s.endpoints) this.releaseIp(e);
+      s.endpoints = [];
+      if (mode.kind === 'none' && ns) this.ctx.bridge.loopbackUp(ns);
+      s.active = true;
+      const files = writeSandboxFiles(this.ctx, s);
+      this.save(s);
+      return { settings: this.settingsOf(s), files };
+    }
+    if (!ns) throw new InvalidArgument(`network mode ${req.mode} needs the container's network namespace`);
+    parseExtraHosts(s.extraHosts, '0.0.0.0');
+    const undo: Undo = [];
+    try {
+      s.endpoints = this.planEndpoints(s, mode.network, req.endpoints ?? [], undo);
+      for (const e of s.endpoints) await this.ctx.realize(this.network(e.networkId));
+      s.active = true;
+      this.save(s);
+      undo.push(() => {
+        if (prev) this.save(prev);
+        else {
+          this.ctx.sandboxes.delete(containerId);
+          this.ctx.store.deleteSandbox(containerId);
+        }
+      });
+      for (const [i, e] of s.endpoints.entries()) {
+        this.plug(ns, e, i === 0);
+        undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
+      }
+      const primary = this.network(s.endpoints[0]!.networkId);
+      if (primary.internal && s.portRequests.length)
+        this.ctx.log.warn('network: published ports are ignored on an internal network', {
+          container: s.containerName,
+        });
+      else {
+        for (const r of s.portRequests) {
+          const b = await this.ctx.ports.reserve(
+            { ...r, hostIp: r.hostIp || primary.hostBindingIp },
+            { ip: s.endpoints[0]!.ip, port: r.containerPort },
+            containerId,
+          );
+          s.ports.push(b);
+          undo.push(() => this.ctx.ports.release(b));
+        }
+      }
+      const fw = this.ctx.fwPortsOf(s);
+      if (fw.length) {
+        await this.ctx.firewall.updatePorts(fw, []);
+        undo.push(() => this.ctx.firewall.updatePorts([], fw));
+      }
+      for (const e of s.endpoints) this.ctx.maybeEnableIpForward(this.network(e.networkId));
+      for (const e of s.endpoints) {
+        this.register(s, e);
+        undo.push(() => this.unregister(s, e));
+      }
+      const files = writeSandboxFiles(this.ctx, s);
+      this.save(s);
+      return { settings: this.settingsOf(s), files };
+    } catch (err) {
+      await rollback(undo);
+      throw err;
+    }
+  }
+
+  private releaseIp(e: EndpointRecord): void {
+    if (this.ctx.registry.get(e.networkId)) this.ctx.registry.pool(e.networkId).release(parseIPv4(e.ip));
+  }
+
+  /** Remove the kernel side of a container: veths, published ports, DNS names. */
+  async deactivate(s: SandboxRecord): Promise<void> {
+    const fw = this.ctx.fwPortsOf(s);
+    for (const e of s.endpoints) {
+      try {
+        this.ctx.bridge.deleteLink(e.hostIf);
+      } catch (err) {
+        this.ctx.log.warn('network: cannot delete veth', { veth: e.hostIf, error: (err as Error).message });
+      }
+      this.unregister(s, e);
+    }
+    for (const b of s.ports) await this.ctx.ports.release(b);
+    s.ports = [];
+    s.active = false;
+    this.save(s);
+    if (fw.length) await this.ctx.firewall.updatePorts([], fw);
+  }
+
+  async detach(containerId: string, release: boolean): Promise<void> {
+    const s = this.ctx.sandboxes.get(containerId);
+    if (!s) return;
+    if (s.active) await this.deactivate(s);
+    if (!release) return;
+    for (const e of s.endpoints) this.releaseIp(e);
+    this.ctx.sandboxes.delete(containerId);
+    this.ctx.store.deleteSandbox(containerId);
+  }
+
+  async connect(ref: ContainerRef, n: NetworkRecord, cfg: Omit<EndpointRequest, 'network'>): Promise<void> {
+    if (n.driver === 'host')
+      throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+    if (n.driver !== 'bridge') throw new Forbidden(`container cannot be connected to the "${n.name}" network`);
+    let s = this.ctx.sandboxes.get(ref.id);
+    const mode = s ? parseMode(s.mode) : undefined;
+    if (s && mode && mode.kind !== 'network')
+      throw new Forbidden(
+        mode.kind === 'none'
+          ? 'container cannot be connected to multiple networks with one of the networks in private (none) mode'
+          : 'container sharing network namespace with another container or host cannot be connected to any other network',
+      );
+    if (s?.endpoints.some((e) => e.networkId === n.id))
+      throw new Forbidden(`endpoint with name ${ref.name} already exists in network ${n.name}`);
+    if (cfg.ipv4Address && n.predefined)
+      throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+    const aliases = checkAliases(cfg.aliases);
+    if (cfg.macAddress) parseMac(cfg.macAddress);
+    s ??= this.baseRecord(
+      ref.id,
+      { containerName: ref.name, mode: 'bridge', hostname: ref.id.slice(0, 12) },
+      undefined,
+    );
+    const live = s.active && ref.running && ref.netns !== undefined;
+    const undo: Undo = [];
+    try {
+      if (live) await this.ctx.realize(n);
+      const pool = this.ctx.registry.pool(n.id);
+      const ip = pool.allocate(s.containerId, cfg.ipv4Address);
+      undo.push(() => pool.release(ip));
+      const used = new Set(s.endpoints.map((e) => e.ifName));
+      let idx = 0;
+      while (used.has(`eth${idx}`)) idx++;
+      const e: EndpointRecord = {
+        id: newId(),
+        networkId: n.id,
+        ifName: `eth${idx}`,
+        hostIf: this.ctx.vethName(),
+        ip: formatIPv4(ip),
+        mac: cfg.macAddress?.toLowerCase() ?? macForIPv4(ip),
+        aliases,
+        staticIp: !!cfg.ipv4Address,
+      };
+      if (live) {
+        if (this.ctx.bridge.namesIn(ref.netns!).includes(e.ifName))
+          throw new Conflict(`interface ${e.ifName} already exists in the container`);
+        this.plug(ref.netns!, e, s.endpoints.length === 0);
+        undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
+        this.ctx.maybeEnableIpForward(n);
+      }
+      s.endpoints.push(e);
+      if (live) this.register(s, e);
+      this.save(s);
+      if (live) writeSandboxFiles(this.ctx, s);
+    } catch (err) {
+      await rollback(undo);
+      throw err;
+    }
+  }
+
+  async disconnect(ref: ContainerRef, n: NetworkRecord): Promise<void> {
+    const s = this.ctx.sandboxes.get(ref.id);
+    const idx = s ? s.endpoints.findIndex((e) => e.networkId === n.id) : -1;
+    if (!s || idx < 0) {
+      if (n.driver === 'host' && s && parseMode(s.mode).kind === 'host')
+        throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+      throw new NotFound(`container ${ref.name} is not connected to network ${n.name}`);
+    }
+    const e = s.endpoints[idx]!;
+    if (s.active) {
+      if (idx === 0 && s.ports.length) {
+        const fw = this.ctx.fwPortsOf(s);
+        for (const b of s.ports) await this.ctx.ports.release(b);
+        s.ports = [];
+        await this.ctx.firewall.updatePorts([], fw);
+      }
+      this.ctx.bridge.deleteLink(e.hostIf);
+      this.unregister(s, e);
+    }
+    this.releaseIp(e);
+    s.endpoints.splice(idx, 1);
+    this.save(s);
+    if (s.active) writeSandboxFiles(this.ctx, s);
+  }
+
+  files(containerId: string): EtcFiles | undefined {
+    const s = this.ctx.sandboxes.get(containerId);
+    return s ? renderSandboxFiles(this.ctx, s) : undefined;
+  }
+
+  settingsOf(s: SandboxRecord): DockerNetworkSettings {
+    const mode = parseMode(s.mode);
+    const special =
+      mode.kind === 'none' || mode.kind === 'host'
+        ? this.ctx.registry.all().find((n) => n.predefined && n.driver === (mode.kind === 'none' ? 'null' : 'host'))
+        : undefined;
+    return dockerNetworkSettings(
+      s,
+      (id) => this.ctx.registry.get(id),
+      special ? { name: special.name, id: special.id } : undefined,
+    );
+  }
+
+  settings(containerId: string): DockerNetworkSettings | undefined {
+    const s = this.ctx.sandboxes.get(containerId);
+    return s ? this.settingsOf(s) : undefined;
+  }
+}
