@@ -8,6 +8,10 @@ import path from 'node:path';
 import { ApiServer } from '../api/server';
 import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
+import { registerNetworkRoutes } from '../api/routes/networks';
+import { NetworkApiBackend } from '../network/api-backend';
+import { networkConfigFromFlags } from '../network/config';
+import { NetworkService } from '../network/service';
 import { BERTH_VERSION } from '../version';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
@@ -37,6 +41,8 @@ export class Daemon {
   private lock: DataRootLock | undefined;
   private server: ApiServer | undefined;
   private hostInfo: HostInfo | undefined;
+  /** Networks; the runtime's NetworkHook (network/hook.ts) and the /networks backend. */
+  network: NetworkService | undefined;
   private readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
   readonly router = new Router();
@@ -76,6 +82,9 @@ export class Daemon {
       warnings: () => [],
     };
     registerSystemRoutes(this.router, system);
+    this.network = new NetworkService(networkConfigFromFlags(flags, log));
+    await this.network.start();
+    registerNetworkRoutes(this.router, new NetworkApiBackend(this.network));
 
     this.server = new ApiServer({ router: this.router, log, group: flags.group });
     try {
@@ -91,6 +100,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.opts.log.info('shutting down');
       await this.server?.close();
+      await this.network?.shutdown();
       this.lock?.release();
       this.opts.log.info('stopped');
     })();

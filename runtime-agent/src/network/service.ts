@@ -96,7 +96,15 @@ export class NetworkService implements NetworkHook {
       );
     let subnet = wantSubnet ?? existing?.ipam.config[0]?.subnet;
     if (wantSubnet) parseCidr(wantSubnet, '--bridge-subnet');
-    if (!subnet) subnet = withHostLock(() => this.ctx.chooseSubnet(), config.hostLockFile);
+    if (!subnet) {
+      try {
+        subnet = withHostLock(() => this.ctx.chooseSubnet(), config.hostLockFile);
+      } catch (err) {
+        // The daemon still serves everything else; `docker run` on the bridge gets this error.
+        this.ctx.log.error('network: no subnet for the default bridge network', { error: (err as Error).message });
+        return;
+      }
+    }
     registry.put({
       ...base,
       created: existing?.created ?? now,
