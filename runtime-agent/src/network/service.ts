@@ -283,6 +283,20 @@ export class NetworkService implements NetworkHook {
     });
   }
 
+  /**
+   * Drop every socket without touching the kernel or the state on disk: what the OS does when the
+   * agent is killed (tests of the restart path run two instances in one process).
+   */
+  abandon(): Promise<void> {
+    return this.serial(async () => {
+      for (const s of this.ctx.dnsServers.values()) await s.close();
+      this.ctx.dnsServers.clear();
+      await this.ctx.ports.releaseAll();
+      this.ctx.firewall.close();
+      this.ctx.bridge.close();
+    });
+  }
+
   // ---------------------------------------------------------------- the runtime's hook
 
   validate(req: ContainerNetworkRequest): void {
