@@ -96,6 +96,9 @@ export async function testNetwork(overrides: Partial<NetworkConfig> = {}): Promi
       return t.svc;
     },
     async cleanup() {
+      // Release every container first so shutdown finds the module idle and removes all it made.
+      for (const id of [...t.svc.ctx.sandboxes.keys()])
+        await t.svc.detach(id, { release: true }).catch(() => undefined);
       await t.svc.shutdown().catch(() => undefined);
       await upstream.close();
       // Whatever a failed test left: our links and our table, by our unique names only.
