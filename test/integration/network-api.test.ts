@@ -64,7 +64,7 @@ describeRoot(
       expect(r.code, r.stderr).toBe(0);
       const id = r.stdout.trim();
       expect(id).toMatch(/^[0-9a-f]{64}$/);
-      const [n] = JSON.parse((await run('network', 'inspect', 'apinet')).stdout) as Array<Record<string, any>>;
+      const [n] = JSON.parse((await run('network', 'inspect', 'apinet')).stdout) as Array<Record<string, unknown>>;
       expect(n).toMatchObject({
         Name: 'apinet',
         Id: id,
@@ -110,9 +110,12 @@ describeRoot(
       const bad = await run('network', 'ls', '--filter', 'colour=red');
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toContain("invalid filter 'colour'");
-      const [db] = JSON.parse((await run('network', 'inspect', 'apidb')).stdout) as Array<Record<string, any>>;
-      expect(db.Internal).toBe(true);
-      expect(db.IPAM.Config[0].Subnet).toMatch(/\/(16|20)$/);
+      const [db] = JSON.parse((await run('network', 'inspect', 'apidb')).stdout) as Array<{
+        Internal: boolean;
+        IPAM: { Config: Array<{ Subnet: string }> };
+      }>;
+      expect(db!.Internal).toBe(true);
+      expect(db!.IPAM.Config[0]!.Subnet).toMatch(/\/(16|20)$/);
     });
 
     it('answers bad requests with Docker-style errors', async () => {
