@@ -4,6 +4,7 @@
  * container, port conflicts, names and aliases through the embedded DNS, isolation between
  * networks, /etc files, connect/disconnect of a running container.
  */
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,35 @@ describeRoot(
           expect(t.svc.settings(c.id)).toBeUndefined();
         } finally {
           holder.close();
+        }
+      });
+
+      it("keeps containers away from the host's loopback (route_localnet on the bridge)", async () => {
+        // A service on the host's 127.0.0.1 must not see packets a container crafts to it.
+        const got: string[] = [];
+        const sink = dgram.createSocket('udp4');
+        sink.on('message', (m) => got.push(m.toString()));
+        await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+        try {
+          const c = await container('evil');
+          const r = await t.svc.attach(c.id, { path: c.ns.path }, request(c, 'bridge'));
+          // Inside the container: stop treating 127.0.0.1 as local and route it to the gateway.
+          for (const cmd of [
+            ['ip', 'route', 'del', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local'],
+            ['ip', 'route', 'del', 'local', '127.0.0.1', 'dev', 'lo', 'table', 'local'],
+            ['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.eth0.route_localnet=1'],
+            ['ip', 'route', 'add', '127.0.0.1/32', 'via', r.settings.Gateway, 'dev', 'eth0'],
+          ])
+            expect((await c.run(cmd)).code, cmd.join(' ')).toBe(0);
+          const port = (sink.address() as { port: number }).port;
+          const send = `const s=require('dgram').createSocket('udp4');let n=0;const t=setInterval(()=>{s.send('hi',${port},'127.0.0.1');if(++n===5){clearInterval(t);setTimeout(()=>s.close(),100)}},50)`;
+          expect((await c.run([process.execPath, '-e', send])).code).toBe(0);
+          await new Promise((res) => setTimeout(res, 500));
+          expect(got).toEqual([]);
+          // …and the packets did reach the host, where Berth's guard dropped them.
+          expect(await nftTable(t.prefix)).toMatch(/ip daddr 127\.0\.0\.0\/8 counter packets [1-9]/);
+        } finally {
+          sink.close();
         }
       });
 

@@ -14,22 +14,39 @@ export interface IptablesTools {
   restore: string;
 }
 
+type Table = 'raw' | 'nat' | 'filter';
+
 interface Jump {
-  table: 'nat' | 'filter';
+  table: Table;
   chain: string;
   target: string;
   /** Insert at the top (FORWARD: our drops must come before the host's accepts). */
   first: boolean;
 }
 
-export function chainNames(prefix: string): { pre: string; out: string; post: string; ports: string; fwd: string } {
+export function chainNames(prefix: string): {
+  guard: string;
+  pre: string;
+  out: string;
+  post: string;
+  ports: string;
+  fwd: string;
+} {
   const p = prefix.toUpperCase();
-  return { pre: `${p}-PRE`, out: `${p}-OUT`, post: `${p}-POST`, ports: `${p}-PORTS`, fwd: `${p}-FWD` };
+  return {
+    guard: `${p}-GUARD`,
+    pre: `${p}-PRE`,
+    out: `${p}-OUT`,
+    post: `${p}-POST`,
+    ports: `${p}-PORTS`,
+    fwd: `${p}-FWD`,
+  };
 }
 
 function jumps(prefix: string): Jump[] {
   const c = chainNames(prefix);
   return [
+    { table: 'raw', chain: 'PREROUTING', target: c.guard, first: true },
     { table: 'nat', chain: 'PREROUTING', target: c.pre, first: false },
     { table: 'nat', chain: 'OUTPUT', target: c.out, first: false },
     { table: 'nat', chain: 'POSTROUTING', target: c.post, first: false },
@@ -81,12 +98,19 @@ export function renderIptables(prefix: string, m: FwModel, present: ReadonlySet<
       if (other.bridge !== n.bridge) filter.push(`-A ${c.fwd} -i ${n.bridge} -o ${other.bridge} -j DROP`);
     }
   }
+  // route_localnet is on for the bridges: never let a container address or pose as the host's
+  // loopback (CVE-2020-8558).
+  const raw: string[] = ['*raw', `:${c.guard} - [0:0]`];
+  for (const n of m.networks) {
+    raw.push(`-A ${c.guard} -d 127.0.0.0/8 -i ${n.bridge} -j DROP`);
+    raw.push(`-A ${c.guard} -s 127.0.0.0/8 -i ${n.bridge} -j DROP`);
+  }
+  const byTable: Record<Table, string[]> = { raw, nat, filter };
   for (const j of jumps(prefix)) {
     if (present.has(`${j.table} -A ${j.chain} -j ${j.target}`)) continue;
-    const rule = j.first ? `-I ${j.chain} 1 -j ${j.target}` : `-A ${j.chain} -j ${j.target}`;
-    (j.table === 'nat' ? nat : filter).push(rule);
+    byTable[j.table].push(j.first ? `-I ${j.chain} 1 -j ${j.target}` : `-A ${j.chain} -j ${j.target}`);
   }
-  return [...nat, 'COMMIT', ...filter, 'COMMIT', ''].join('\n');
+  return [...raw, 'COMMIT', ...nat, 'COMMIT', ...filter, 'COMMIT', ''].join('\n');
 }
 
 /** Remove the jumps and chains (only those that exist). */
@@ -94,6 +118,7 @@ export function renderIptablesClear(prefix: string, present: ReadonlySet<string>
   const c = chainNames(prefix);
   const out: string[] = [];
   for (const [table, chains] of [
+    ['raw', [c.guard]],
     ['nat', [c.pre, c.out, c.post, c.ports]],
     ['filter', [c.fwd]],
   ] as const) {
@@ -131,9 +156,8 @@ export class IptablesBackend implements FirewallBackend {
   ) {}
 
   private async saved(): Promise<{ set: Set<string>; text: string }> {
-    const nat = await mustRun(this.run, this.tools.save, ['-t', 'nat']);
-    const filter = await mustRun(this.run, this.tools.save, ['-t', 'filter']);
-    const text = nat + filter;
+    let text = '';
+    for (const table of ['raw', 'nat', 'filter']) text += await mustRun(this.run, this.tools.save, ['-t', table]);
     return { set: parseSave(text), text };
   }
 

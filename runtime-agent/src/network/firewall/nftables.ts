@@ -62,6 +62,13 @@ export function renderNftables(table: string, m: FwModel): string {
     `  set bridges {\n    type ifname${bridges.length ? `\n    elements = { ${bridges.join(', ')} }` : ''}\n  }`,
     `  map ports_ip {\n    type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service${elems(m.ports.filter((p) => p.hostIp))}\n  }`,
     `  map ports_any {\n    type inet_proto . inet_service : ipv4_addr . inet_service${elems(m.ports.filter((p) => !p.hostIp))}\n  }`,
+    // route_localnet is on for the bridges (host 127.0.0.1 → DNAT → container); never let a
+    // container address the host's loopback or pose as it (CVE-2020-8558).
+    '  chain guard {',
+    '    type filter hook prerouting priority -150; policy accept;',
+    '    iifname @bridges ip daddr 127.0.0.0/8 counter drop',
+    '    iifname @bridges ip saddr 127.0.0.0/8 counter drop',
+    '  }',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
     ...pre.map((r) => `    ${r}`),

@@ -43,6 +43,10 @@ describe('nftables rendering', () => {
     expect(text).toContain('iifname "bt-1234abcd" oifname != "bt-1234abcd" drop');
     expect(text).toContain('oifname "bt-1234abcd" iifname != "bt-1234abcd" drop');
   });
+  it('guards the host loopback against the bridges', () => {
+    expect(text).toContain('iifname @bridges ip daddr 127.0.0.0/8 counter drop');
+    expect(text).toContain('iifname @bridges ip saddr 127.0.0.0/8 counter drop');
+  });
   it('redirects DNS when the embedded server is not on port 53', () => {
     expect(text).toContain('iifname "bt-1234abcd" ip daddr 10.2.0.1 udp dport 53 dnat to 10.2.0.1:40000');
     expect(text).not.toContain('ip daddr 10.1.0.1 udp dport 53');
@@ -72,7 +76,9 @@ describe('iptables rendering', () => {
     expect(text).toContain('-A BT-FWD -i bt0 -o bt-1234abcd -j DROP');
     expect(text).toContain('-A BT-FWD -m conntrack --ctstate DNAT -j RETURN');
     expect(text).not.toMatch(/-j ACCEPT/);
-    expect(text.match(/COMMIT/g)).toHaveLength(2);
+    expect(text).toContain('-A BT-GUARD -d 127.0.0.0/8 -i bt0 -j DROP');
+    expect(text).toContain('-I PREROUTING 1 -j BT-GUARD');
+    expect(text.match(/COMMIT/g)).toHaveLength(3);
   });
   it('removes only what exists', () => {
     const present = parseSave(
