@@ -198,10 +198,10 @@ describeRoot(
         afterAll(async () => {
           await t?.cleanup();
           fs.rmSync(tools, { recursive: true, force: true });
-          // iptables-nft creates the standard `ip nat`/`ip filter` tables when absent; drop them
+          // iptables-nft creates the standard `ip raw`/`ip nat`/`ip filter` tables when absent; drop them
           // again when they were absent before and nothing else put rules in them.
           if (flavour === 'nft') {
-            for (const table of ['nat', 'filter']) {
+            for (const table of ['raw', 'nat', 'filter']) {
               if (nftTablesBefore.includes(`table ip ${table}\n`)) continue;
               const list = await execFileP('nft', ['-j', 'list', 'table', 'ip', table]).catch(() => undefined);
               const items = list
