@@ -167,9 +167,10 @@ export class Sandboxes {
     return [s.containerName, s.containerId.slice(0, 12), `${s.containerName}.${n.name}`, ...e.aliases];
   }
 
-  private register(s: SandboxRecord, e: EndpointRecord): void {
-    const n = this.network(e.networkId);
-    if (n.predefined) return; // the default bridge has no embedded DNS (as with Docker)
+  /** DNS names of an endpoint on a user network (the default bridge has no embedded DNS). */
+  register(s: SandboxRecord, e: EndpointRecord): void {
+    const n = this.ctx.registry.get(e.networkId);
+    if (!n || n.predefined) return;
     this.ctx.names.add(n.id, this.dnsNames(s, e, n), parseIPv4(e.ip), `${s.containerName}.${n.name}`);
   }
 
@@ -178,7 +179,7 @@ export class Sandboxes {
     if (n) this.ctx.names.remove(n.id, this.dnsNames(s, e, n), parseIPv4(e.ip));
   }
 
-  private plug(ns: NetnsRef, e: EndpointRecord, defaultRoute: boolean): void {
+  plugEndpoint(ns: NetnsRef, e: EndpointRecord, defaultRoute: boolean): void {
     const n = this.network(e.networkId);
     const c = n.ipam.config[0]!;
     this.ctx.bridge.plug(ns, {
@@ -223,7 +224,7 @@ export class Sandboxes {
         }
       });
       for (const [i, e] of s.endpoints.entries()) {
-        this.plug(ns, e, i === 0);
+        this.plugEndpoint(ns, e, i === 0);
         undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
       }
       const primary = this.network(s.endpoints[0]!.networkId);
@@ -339,7 +340,7 @@ export class Sandboxes {
       if (live) {
         if (this.ctx.bridge.namesIn(ref.netns!).includes(e.ifName))
           throw new Conflict(`interface ${e.ifName} already exists in the container`);
-        this.plug(ref.netns!, e, s.endpoints.length === 0);
+        this.plugEndpoint(ref.netns!, e, s.endpoints.length === 0);
         undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
         this.ctx.maybeEnableIpForward(n);
       }
