@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conflict } from '../../runtime-agent/src/errdefs';
 import { parsePortSpec } from '../../runtime-agent/src/network/ports/spec';
 import { describeRoot } from '../support/env';
-import { freeSubnet, hostLinks } from '../support/netns';
+import { BUSYBOX, freeSubnet, hostLinks } from '../support/netns';
 import { freePort } from '../support/ports';
 import {
   execFileP,
@@ -102,6 +102,32 @@ describeRoot(
         await t.svc.shutdown();
         expect(await hostLinks(t.prefix)).toEqual([]);
         expect(await nftTable(t.prefix)).toBe('');
+      });
+    });
+
+    describe('default bridge subnet', () => {
+      let t: TestNet;
+      beforeAll(async () => {
+        t = await testNetwork({ bridgeSubnet: undefined });
+      });
+      afterAll(async () => t?.cleanup());
+
+      it('moves a chosen, still unused subnet when a route appeared for it meanwhile', async () => {
+        const chosen = t.svc.find('bridge').ipam.config[0]!.subnet;
+        // Someone takes that subnet before the first container (our own dummy link, our own route).
+        const dummy = `${t.prefix}dummy`;
+        await execFileP('ip', ['link', 'add', dummy, 'type', 'bridge']);
+        await execFileP('ip', ['addr', 'add', chosen.replace(/0\/(\d+)$/, '1/$1'), 'dev', dummy]);
+        await execFileP('ip', ['link', 'set', dummy, 'up']);
+        const c = await fakeContainer(t, 'mover');
+        made.push(c);
+        const r = await t.svc.attach(c.id, { path: c.ns.path }, request(c, 'bridge'));
+        const moved = t.svc.find('bridge').ipam.config[0]!.subnet;
+        expect(moved).not.toBe(chosen);
+        expect(r.settings.Gateway).toBe(t.svc.gateway('bridge'));
+        expect((await c.run([BUSYBOX, 'ping', '-c', '1', '-W', '2', r.settings.Gateway])).code).toBe(0);
+        await t.svc.detach(c.id, { release: true });
+        await execFileP('ip', ['link', 'del', dummy]);
       });
     });
 

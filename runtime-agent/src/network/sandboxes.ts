@@ -212,8 +212,16 @@ export class Sandboxes {
     parseExtraHosts(s.extraHosts, '0.0.0.0');
     const undo: Undo = [];
     try {
+      // Bridges first: bringing one up may move a still unused default subnet (a clash appeared).
+      const nets = [mode.network, ...(req.endpoints ?? []).map((e) => e.network)].map((x) =>
+        this.ctx.registry.resolve(x),
+      );
+      for (const e of s.endpoints) {
+        const n = this.ctx.registry.get(e.networkId);
+        if (n) nets.push(n);
+      }
+      for (const n of nets) if (n.driver === 'bridge') await this.ctx.realize(n);
       s.endpoints = this.planEndpoints(s, mode.network, req.endpoints ?? [], undo);
-      for (const e of s.endpoints) await this.ctx.realize(this.network(e.networkId));
       s.active = true;
       this.save(s);
       undo.push(() => {
