@@ -50,8 +50,13 @@ function wrap(err: unknown, what: string): Error {
   return err as Error;
 }
 
+/** The kernel gives every namespace's loopback this index. */
+const LOOPBACK_IFINDEX = 1;
+
 export class BridgeDriver {
   private host: RtNetlink | undefined;
+  /** Bridge name → ifindex (indexes are never reused quickly; a stale one fails with ENODEV). */
+  private readonly indexes = new Map<string, number>();
 
   constructor(private readonly sysctl: Sysctl) {}
 
@@ -92,6 +97,7 @@ export class BridgeDriver {
         rt.batch([rt.setUp(br.index)], `bring up bridge ${spec.name}`);
       }
       const index = br.index;
+      this.indexes.set(spec.name, index);
       const has = rt.addresses().some((a) => a.index === index && a.address === spec.gateway);
       if (!has) {
         rt.batch(
@@ -107,6 +113,7 @@ export class BridgeDriver {
 
   /** Delete a link by name; a missing link is fine (the container's namespace took its veth along). */
   deleteLink(name: string): boolean {
+    this.indexes.delete(name);
     const rt = this.rt();
     try {
       rt.batch([rt.deleteLink(name)], `delete ${name}`);
@@ -117,27 +124,32 @@ export class BridgeDriver {
     }
   }
 
+  private bridgeIndex(name: string, fresh = false): number {
+    const cached = fresh ? undefined : this.indexes.get(name);
+    if (cached !== undefined) return cached;
+    const br = this.rt().linkByName(name);
+    if (!br) throw new NotFound(`bridge ${name} does not exist (was it removed outside Berth?)`);
+    this.indexes.set(name, br.index);
+    return br.index;
+  }
+
   /** Plug a container into a bridge. On failure nothing is left: the veth is deleted again. */
   plug(ns: NetnsRef, p: PlugSpec): void {
     const rt = this.rt();
-    const br = rt.linkByName(p.bridge);
-    if (!br) throw new NotFound(`bridge ${p.bridge} does not exist (was it removed outside Berth?)`);
     const nsFd = openNetns(ns);
     let created = false;
     try {
-      rt.batch(
-        [
-          rt.newVeth({
-            hostName: p.hostIf,
-            master: br.index,
-            peerName: p.ifName,
-            peerNsFd: nsFd,
-            peerMac: p.mac,
-            mtu: p.mtu,
-          }),
-        ],
-        `create veth ${p.hostIf} → ${p.ifName}`,
-      );
+      const create = (master: number): void =>
+        rt.batch(
+          [rt.newVeth({ hostName: p.hostIf, master, peerName: p.ifName, peerNsFd: nsFd, peerMac: p.mac, mtu: p.mtu })],
+          `create veth ${p.hostIf} → ${p.ifName}`,
+        );
+      try {
+        create(this.bridgeIndex(p.bridge));
+      } catch (err) {
+        if (!(err instanceof NetlinkError && err.errno === ENODEV)) throw err;
+        create(this.bridgeIndex(p.bridge, true)); // the bridge was re-created meanwhile
+      }
       created = true;
       const hostEnd = rt.linkByName(p.hostIf);
       if (hostEnd) rt.batch([rt.setHairpin(hostEnd.index)], `hairpin on ${p.hostIf}`);
@@ -145,13 +157,12 @@ export class BridgeDriver {
       try {
         const eth = inner.linkByName(p.ifName);
         if (!eth) throw new Internal(`${p.ifName} did not appear in the container's namespace`);
-        const lo = inner.linkByName('lo');
         const msgs = [
           inner.addrGenModeNone(eth.index),
           inner.newAddress(eth.index, p.ip, p.subnet.len, broadcastOf(p.subnet)),
           inner.setUp(eth.index),
+          inner.setUp(LOOPBACK_IFINDEX),
         ];
-        if (lo && !lo.up) msgs.push(inner.setUp(lo.index));
         if (p.defaultGateway !== undefined) msgs.push(inner.newDefaultRoute(p.defaultGateway, eth.index));
         inner.batch(msgs, `configure ${p.ifName} in the container`);
       } finally {
