@@ -55,6 +55,9 @@ const LOOPBACK_IFINDEX = 1;
 
 export class BridgeDriver {
   private host: RtNetlink | undefined;
+  /** A second socket for deletions, which wait in the kernel; used one at a time. */
+  private slow: RtNetlink | undefined;
+  private slowQueue: Promise<unknown> = Promise.resolve();
   /** Bridge name → ifindex (indexes are never reused quickly; a stale one fails with ENODEV). */
   private readonly indexes = new Map<string, number>();
 
@@ -68,6 +71,8 @@ export class BridgeDriver {
   close(): void {
     this.host?.close();
     this.host = undefined;
+    this.slow?.close();
+    this.slow = undefined;
   }
 
   link(name: string): LinkInfo | undefined {
@@ -111,17 +116,25 @@ export class BridgeDriver {
     configureBridgeSysctls(this.sysctl, spec.name);
   }
 
-  /** Delete a link by name; a missing link is fine (the container's namespace took its veth along). */
-  deleteLink(name: string): boolean {
+  /**
+   * Delete a link without blocking the event loop: unregistering a device waits for an RCU grace
+   * period (~20–30 ms here). A missing link is fine. Deletions run one after the other.
+   */
+  deleteLinkAsync(name: string): Promise<boolean> {
     this.indexes.delete(name);
-    const rt = this.rt();
-    try {
-      rt.batch([rt.deleteLink(name)], `delete ${name}`);
-      return true;
-    } catch (err) {
-      if (err instanceof NetlinkError && err.errno === ENODEV) return false;
-      throw wrap(err, `delete interface ${name}`);
-    }
+    const run = async (): Promise<boolean> => {
+      this.slow ??= RtNetlink.open();
+      try {
+        await this.slow.batchAsync([this.slow.deleteLink(name)], `delete ${name}`);
+        return true;
+      } catch (err) {
+        if (err instanceof NetlinkError && err.errno === ENODEV) return false;
+        throw wrap(err, `delete interface ${name}`);
+      }
+    };
+    const next = this.slowQueue.then(run, run);
+    this.slowQueue = next.catch(() => undefined);
+    return next;
   }
 
   private bridgeIndex(name: string, fresh = false): number {

@@ -218,7 +218,7 @@ export class NetworkContext {
     } catch (err) {
       this.realized.delete(n.id);
       await this.stopDns(n.id);
-      if (createdBridge) this.bridge.deleteLink(n.bridge);
+      if (createdBridge) await this.bridge.deleteLinkAsync(n.bridge);
       throw err;
     }
   }
@@ -227,7 +227,7 @@ export class NetworkContext {
   async unrealize(n: NetworkRecord): Promise<void> {
     await this.stopDns(n.id);
     this.names.dropNetwork(n.id);
-    this.bridge.deleteLink(n.bridge);
+    await this.bridge.deleteLinkAsync(n.bridge);
     this.realized.delete(n.id);
   }
 

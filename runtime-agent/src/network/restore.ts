@@ -113,7 +113,7 @@ async function adopt(ctx: NetworkContext, sandboxes: Sandboxes, s: SandboxRecord
   }
 }
 
-function removeStrays(ctx: NetworkContext): void {
+async function removeStrays(ctx: NetworkContext): Promise<void> {
   const veths = new Set<string>();
   for (const s of ctx.sandboxes.values()) if (s.active) for (const e of s.endpoints) veths.add(e.hostIf);
   const bridges = new Set([...ctx.realized].map((id) => ctx.registry.get(id)?.bridge));
@@ -123,7 +123,7 @@ function removeStrays(ctx: NetworkContext): void {
       (l.kind === 'bridge' && ctx.isOurBridgeName(l.name) && !bridges.has(l.name));
     if (!stray) continue;
     ctx.log.info('network: removing leftover interface', { name: l.name });
-    ctx.bridge.deleteLink(l.name);
+    await ctx.bridge.deleteLinkAsync(l.name);
   }
 }
 
@@ -160,7 +160,7 @@ export async function restoreState(
       continue;
     }
     if (s.active) {
-      for (const e of s.endpoints) ctx.bridge.deleteLink(e.hostIf);
+      for (const e of s.endpoints) await ctx.bridge.deleteLinkAsync(e.hostIf);
       s.active = false;
       s.ports = [];
     }
@@ -190,5 +190,5 @@ export async function restoreState(
   } else if (ctx.firewall.maybeInstalled) {
     await ctx.firewall.clear().catch(() => undefined);
   }
-  removeStrays(ctx);
+  await removeStrays(ctx);
 }

@@ -233,7 +233,7 @@ export class Sandboxes {
       });
       for (const [i, e] of s.endpoints.entries()) {
         this.plugEndpoint(ns, e, i === 0);
-        undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
+        undo.push(() => this.ctx.bridge.deleteLinkAsync(e.hostIf));
       }
       const primary = this.network(s.endpoints[0]!.networkId);
       if (primary.internal && s.portRequests.length)
@@ -279,7 +279,7 @@ export class Sandboxes {
     const fw = this.ctx.fwPortsOf(s);
     for (const e of s.endpoints) {
       try {
-        this.ctx.bridge.deleteLink(e.hostIf);
+        await this.ctx.bridge.deleteLinkAsync(e.hostIf);
       } catch (err) {
         this.ctx.log.warn('network: cannot delete veth', { veth: e.hostIf, error: (err as Error).message });
       }
@@ -349,7 +349,7 @@ export class Sandboxes {
         if (this.ctx.bridge.namesIn(ref.netns!).includes(e.ifName))
           throw new Conflict(`interface ${e.ifName} already exists in the container`);
         this.plugEndpoint(ref.netns!, e, s.endpoints.length === 0);
-        undo.push(() => this.ctx.bridge.deleteLink(e.hostIf));
+        undo.push(() => this.ctx.bridge.deleteLinkAsync(e.hostIf));
         this.ctx.maybeEnableIpForward(n);
       }
       s.endpoints.push(e);
@@ -378,7 +378,7 @@ export class Sandboxes {
         s.ports = [];
         await this.ctx.firewall.updatePorts([], fw);
       }
-      this.ctx.bridge.deleteLink(e.hostIf);
+      await this.ctx.bridge.deleteLinkAsync(e.hostIf);
       this.unregister(s, e);
     }
     this.releaseIp(e);

@@ -14,6 +14,18 @@ export interface NetLibc {
   close(fd: number): number;
   setns(fd: number, nstype: number): number;
   errno(): number;
+  /** On a libuv worker thread (for calls the kernel makes wait, e.g. deleting a link). */
+  sendAsync(fd: number, buf: Buffer, len: number, flags: number): Promise<number>;
+  recvAsync(fd: number, buf: Buffer, len: number, flags: number): Promise<number>;
+}
+
+type AsyncFn = { async: (...args: unknown[]) => void };
+
+function promisified(fn: unknown): (...args: unknown[]) => Promise<number> {
+  return (...args) =>
+    new Promise((resolve, reject) => {
+      (fn as AsyncFn).async(...args, (err: unknown, res: number) => (err ? reject(err as Error) : resolve(res)));
+    });
 }
 
 let bound: NetLibc | undefined;
@@ -22,11 +34,15 @@ export function netLibc(): NetLibc {
   if (bound) return bound;
   const { koffi, lib } = agentLibc();
   const fn = <T>(sig: string): T => lib.func(sig) as T;
+  const send = fn<NetLibc['send']>('long send(int fd, void *buf, size_t len, int flags)');
+  const recv = fn<NetLibc['recv']>('long recv(int fd, void *buf, size_t len, int flags)');
   bound = {
     socket: fn('int socket(int domain, int type, int protocol)'),
     bind: fn('int bind(int fd, void *addr, uint32_t len)'),
-    send: fn('long send(int fd, void *buf, size_t len, int flags)'),
-    recv: fn('long recv(int fd, void *buf, size_t len, int flags)'),
+    send,
+    recv,
+    sendAsync: promisified(send),
+    recvAsync: promisified(recv),
     setsockopt: fn('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     getsockname: fn('int getsockname(int fd, void *addr, void *len)'),
     close: fn('int close(int fd)'),

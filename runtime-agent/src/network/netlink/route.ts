@@ -167,6 +167,17 @@ export class RtNetlink {
     this.sock.transact(Buffer.concat(parts), seqs, what);
   }
 
+  /** `batch` without blocking the event loop (see NetlinkSocket.transactAsync). */
+  async batchAsync(msgs: MessageBuilder[], what: string): Promise<void> {
+    const seqs: number[] = [];
+    const parts = msgs.map((m) => {
+      const seq = this.sock.nextSeq();
+      seqs.push(seq);
+      return m.finish(seq);
+    });
+    await this.sock.transactAsync(Buffer.concat(parts), seqs, what);
+  }
+
   linkByName(name: string): LinkInfo | undefined {
     const m = this.msg(RTM_GETLINK, 0, ifinfomsg()).str(IFLA_IFNAME, name);
     try {

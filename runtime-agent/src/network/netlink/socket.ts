@@ -144,6 +144,36 @@ export class NetlinkSocket {
     if (firstError) throw firstError;
   }
 
+  /**
+   * `transact` with send and recv on a worker thread: for requests the kernel makes wait (deleting
+   * a link waits for an RCU grace period, ~20 ms), so the agent's event loop does not. The caller
+   * must not use this socket for anything else until the promise settles.
+   */
+  async transactAsync(data: Buffer, ackSeqs: number[], what: string): Promise<void> {
+    const libc = netLibc();
+    const sent = await libc.sendAsync(this.fd, data, data.length, 0);
+    if (sent !== data.length) throw new NetlinkError(libc.errno() || 5, `${what}: send`);
+    const pending = new Set(ackSeqs);
+    let firstError: NetlinkError | undefined;
+    const rx = Buffer.alloc(16 * 1024);
+    while (pending.size > 0) {
+      const n = await libc.recvAsync(this.fd, rx, rx.length, firstError ? MSG_DONTWAIT : 0);
+      if (n < 0) {
+        if (firstError) break;
+        const e = libc.errno();
+        if (e === EINTR) continue;
+        throw new NetlinkError(e, `${what}: recv`);
+      }
+      for (const m of parseMessages(Buffer.from(rx.subarray(0, n)))) {
+        if (m.type !== NLMSG_ERROR || !pending.has(m.seq)) continue;
+        pending.delete(m.seq);
+        const { errno, message } = parseError(m);
+        if (errno !== 0 && !firstError) firstError = new NetlinkError(errno, what, message);
+      }
+    }
+    if (firstError) throw firstError;
+  }
+
   /** Send one request and wait for its ack. */
   request(msg: Buffer, what: string): void {
     this.transact(msg, [msg.readUInt32LE(8)], what);
