@@ -14,6 +14,7 @@ import { parseExtraHosts } from './etc-files';
 import { formatIPv4, macForIPv4, parseCidr, parseIPv4, parseMac } from './ip';
 import type { NetnsRef } from './netlink/netns';
 import { newId } from './registry';
+import { checkAliases, planEndpoints, validateRequest, type Undo } from './endpoints';
 import { parseMode, renderSandboxFiles, writeSandboxFiles } from './sandbox-files';
 import type { ContainerNetworkRequest, EndpointRecord, EndpointRequest, NetworkRecord, SandboxRecord } from './types';
 
@@ -21,8 +22,6 @@ export interface AttachResult {
   settings: DockerNetworkSettings;
   files: EtcFiles;
 }
-
-type Undo = Array<() => unknown>;
 
 async function rollback(undo: Undo): Promise<void> {
   for (const u of undo.reverse()) {
@@ -32,13 +31,6 @@ async function rollback(undo: Undo): Promise<void> {
       /* best effort: the original error is what the caller sees */
     }
   }
-}
-
-function checkAliases(aliases: readonly string[] | undefined): string[] {
-  for (const a of aliases ?? []) {
-    if (!a || /\s/.test(a) || a.length > 253) throw new InvalidArgument(`invalid network alias "${a}"`);
-  }
-  return [...(aliases ?? [])];
 }
 
 export class Sandboxes {
@@ -57,26 +49,7 @@ export class Sandboxes {
 
   /** Create-time checks of a request, without side effects. */
   validate(req: ContainerNetworkRequest): void {
-    const mode = parseMode(req.mode);
-    if (mode.kind === 'network') {
-      const n = this.ctx.registry.resolve(mode.network);
-      if (n.driver !== 'bridge') throw new InvalidArgument(`network ${mode.network} cannot be used as a network mode`);
-      for (const e of req.endpoints ?? []) {
-        const en = this.ctx.registry.resolve(e.network);
-        if (e.ipv4Address) {
-          parseIPv4(e.ipv4Address, 'IPv4 address');
-          if (en.predefined)
-            throw new InvalidArgument('user specified IP address is supported on user defined networks only');
-        }
-        if (e.macAddress) parseMac(e.macAddress);
-        checkAliases(e.aliases);
-      }
-      parseExtraHosts(req.extraHosts, '0.0.0.0');
-    } else {
-      if ((req.ports?.length ?? 0) > 0 && mode.kind !== 'none')
-        this.ctx.log.debug('network: published ports are ignored in this network mode', { mode: req.mode });
-      parseExtraHosts(req.extraHosts, undefined);
-    }
+    validateRequest(this.ctx, req);
   }
 
   private baseRecord(
@@ -101,66 +74,6 @@ export class Sandboxes {
       etcDir: req.etcDir,
       endpoints: prev?.endpoints.map((e) => ({ ...e })) ?? [],
     };
-  }
-
-  /** Endpoints for a start: primary network first, then the requested extra ones, then earlier connects. */
-  private planEndpoints(
-    s: SandboxRecord,
-    primaryName: string,
-    reqs: readonly EndpointRequest[],
-    undo: Undo,
-  ): EndpointRecord[] {
-    const primary = this.ctx.registry.resolve(primaryName);
-    if (primary.driver !== 'bridge')
-      throw new InvalidArgument(`network ${primaryName} cannot be used as a network mode`);
-    const wanted = new Map<string, EndpointRequest>();
-    for (const r of reqs) {
-      const n = this.ctx.registry.resolve(r.network);
-      if (n.driver !== 'bridge')
-        throw new InvalidArgument(`container cannot be connected to network ${n.name} and ${primary.name}`);
-      if (wanted.has(n.id)) throw new InvalidArgument(`network ${n.name} is given twice`);
-      wanted.set(n.id, r);
-    }
-    const order = [primary.id, ...[...wanted.keys()].filter((id) => id !== primary.id)];
-    for (const e of s.endpoints)
-      if (!order.includes(e.networkId) && this.ctx.registry.get(e.networkId)) order.push(e.networkId);
-    const out: EndpointRecord[] = [];
-    for (const [i, networkId] of order.entries()) {
-      const n = this.network(networkId);
-      const pool = this.ctx.registry.pool(networkId);
-      const r = wanted.get(networkId);
-      const old = s.endpoints.find((e) => e.networkId === networkId);
-      let ip: string;
-      let staticIp = !!r?.ipv4Address;
-      if (old && (!r?.ipv4Address || r.ipv4Address === old.ip)) {
-        ip = old.ip;
-        staticIp = old.staticIp || staticIp;
-      } else {
-        if (r?.ipv4Address && n.predefined)
-          throw new InvalidArgument('user specified IP address is supported on user defined networks only');
-        if (old) {
-          pool.release(parseIPv4(old.ip));
-          undo.push(() => pool.claim(parseIPv4(old.ip), s.containerId));
-        }
-        const got = pool.allocate(s.containerId, r?.ipv4Address);
-        undo.push(() => pool.release(got));
-        ip = formatIPv4(got);
-      }
-      if (r?.macAddress) parseMac(r.macAddress);
-      const mac = r?.macAddress?.toLowerCase() ?? (old && old.ip === ip ? old.mac : macForIPv4(parseIPv4(ip)));
-      out.push({
-        id: old?.id ?? newId(),
-        networkId,
-        ifName: `eth${i}`,
-        hostIf: this.ctx.vethName(),
-        ip,
-        mac,
-        aliases: r?.aliases ? checkAliases(r.aliases) : (old?.aliases ?? []),
-        staticIp,
-      });
-    }
-    // Endpoints of networks removed meanwhile are dropped (their pools are gone too).
-    return out;
   }
 
   private dnsNames(s: SandboxRecord, e: EndpointRecord, n: NetworkRecord): string[] {
@@ -221,7 +134,7 @@ export class Sandboxes {
         if (n) nets.push(n);
       }
       for (const n of nets) if (n.driver === 'bridge') await this.ctx.realize(n);
-      s.endpoints = this.planEndpoints(s, mode.network, req.endpoints ?? [], undo);
+      s.endpoints = planEndpoints(this.ctx, s, mode.network, req.endpoints ?? [], undo);
       s.active = true;
       this.save(s);
       undo.push(() => {
