@@ -10,7 +10,6 @@ import type { ContainerRef } from './containers';
 import type { NetworkContext } from './context';
 import { dockerNetworkSettings, type DockerNetworkSettings } from './docker-shape';
 import type { EtcFiles } from './etc-files';
-import { parseExtraHosts } from './etc-files';
 import { formatIPv4, macForIPv4, parseCidr, parseIPv4, parseMac } from './ip';
 import type { NetnsRef } from './netlink/netns';
 import { newId } from './registry';
@@ -122,7 +121,7 @@ export class Sandboxes {
       return { settings: this.settingsOf(s), files };
     }
     if (!ns) throw new InvalidArgument(`network mode ${req.mode} needs the container's network namespace`);
-    parseExtraHosts(s.extraHosts, '0.0.0.0');
+    validateRequest(this.ctx, req); // bad input is refused before any bridge comes up
     const undo: Undo = [];
     try {
       // Bridges first: bringing one up may move a still unused default subnet (a clash appeared).
