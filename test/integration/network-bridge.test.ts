@@ -284,6 +284,24 @@ describeRoot(
         expect(await stranger.get(`http://${webIp}/index.html`, 2)).toBeUndefined();
       });
 
+      it('seals an internal network: no default route, no way out, no masquerade', async () => {
+        const internal = await t.svc.create({ name: `int-${t.prefix}`, internal: true });
+        const a = await container('int-a');
+        const b = await container('int-b');
+        await t.svc.attach(a.id, { path: a.ns.path }, request(a, internal.name));
+        await t.svc.attach(b.id, { path: b.ns.path }, request(b, internal.name));
+        dirs.push(await serveFile(b, 'inside\n'));
+        expect(await a.get('http://int-b/index.html')).toBe('inside\n');
+        expect((await a.run(['ip', 'route'])).stdout).not.toMatch(/default/);
+        expect(await a.get(`http://${webIp}/index.html`, 2)).toBeUndefined();
+        const table = await nftTable(t.prefix);
+        expect(table).toContain(`iifname "${internal.bridge}" oifname != "${internal.bridge}" drop`);
+        expect(table).not.toContain(`oifname != "${internal.bridge}" masquerade`);
+        await t.svc.detach(a.id, { release: true });
+        await t.svc.detach(b.id, { release: true });
+        await t.svc.remove(internal.name);
+      });
+
       it('refuses to remove a network in use and keeps it working', async () => {
         const err = await t.svc.remove(netA).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(Forbidden);

@@ -69,6 +69,14 @@ describeRoot(
         const files = await t.svc.attach(c.id, { path: c.ns.path }, request(c, 'none'));
         expect(files.files.hosts).toContain('127.0.0.1\tlocalhost');
         expect((await c.run(['ip', '-o', 'link', 'show', 'lo'])).stdout).toMatch(/UP/);
+        expect(t.svc.settings(c.id)!.Networks).toHaveProperty('none');
+        await t.svc.detach(c.id, { release: true });
+        const host = await t.svc.attach(c.id, undefined, request(c, 'host', { extraHosts: ['extra.test:10.9.9.9'] }));
+        expect(host.files.hosts).toBe(
+          fs.readFileSync('/etc/hosts', 'utf8').replace(/\n?$/, '\n') + '10.9.9.9\textra.test\n',
+        );
+        expect(host.files.resolvConf).toBe(fs.readFileSync('/etc/resolv.conf', 'utf8'));
+        expect(t.svc.settings(c.id)!.Networks).toHaveProperty('host');
         await t.svc.detach(c.id, { release: true });
       });
     });
