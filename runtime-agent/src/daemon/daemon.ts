@@ -14,6 +14,10 @@ import { registerImageRoutes } from '../api/routes/images';
 import { EventBus } from '../events/bus';
 import { ImageService } from '../images/image-service';
 import { VolumeStore } from '../volumes/store';
+import { registerNetworkRoutes } from '../api/routes/networks';
+import { NetworkApiBackend } from '../network/api-backend';
+import { networkConfigFromFlags } from '../network/config';
+import { NetworkService } from '../network/service';
 import { BERTH_VERSION } from '../version';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
@@ -43,6 +47,8 @@ export class Daemon {
   private lock: DataRootLock | undefined;
   private server: ApiServer | undefined;
   private hostInfo: HostInfo | undefined;
+  /** Networks; the runtime's NetworkHook (network/hook.ts) and the /networks backend. */
+  network: NetworkService | undefined;
   private readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
   readonly router = new Router();
@@ -100,6 +106,9 @@ export class Daemon {
     this.volumes = new VolumeStore(path.join(flags.dataRoot, 'volumes'), this.events);
     this.volumes.init();
     registerVolumeRoutes(this.router, this.volumes);
+    this.network = new NetworkService(networkConfigFromFlags(flags, log));
+    await this.network.start();
+    registerNetworkRoutes(this.router, new NetworkApiBackend(this.network));
 
     this.server = new ApiServer({ router: this.router, log, group: flags.group });
     try {
@@ -116,6 +125,7 @@ export class Daemon {
       this.opts.log.info('shutting down');
       await this.server?.close();
       await this.images?.close();
+      await this.network?.shutdown();
       this.lock?.release();
       this.opts.log.info('stopped');
     })();

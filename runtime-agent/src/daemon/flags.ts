@@ -15,6 +15,11 @@ export interface DaemonFlags {
   registryAuthFile: string;
   logLevel: LogLevel;
   bridgeSubnet: string | undefined;
+  bridgeName: string | undefined;
+  networkPrefix: string | undefined;
+  mtu: number;
+  ipForward: boolean;
+  firewallBackend: string;
   help: boolean;
   version: boolean;
 }
@@ -37,6 +42,13 @@ Options:
       --insecure-registry list    Registries reached over plain http (host:port)
       --registry-auth-file string Registry credentials, docker config.json format (default "${DEFAULT_REGISTRY_AUTH_FILE}")
       --bridge-subnet string      Subnet of the default bridge network (default: chosen at first start)
+      --bridge-name string        Kernel name of the default bridge (default "berth0", or <prefix>0)
+      --network-prefix string     Prefix of host-wide network names: nft table, iptables chains, veths,
+                                  bridges (1-6 chars; default "berth" for the default data root, else
+                                  derived from the data root so two daemons never clash)
+      --mtu int                   MTU of bridges and container interfaces (default 1500)
+      --ip-forward                Enable net.ipv4.ip_forward when containers need outbound access (default true)
+      --firewall-backend string   "auto", "nftables" or "iptables" (default "auto")
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -h, --help                      Print usage
   -v, --version                   Print version information and quit
@@ -55,6 +67,13 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--insecure-registries': (f, v) => f.insecureRegistries.push(v),
   '--registry-auth-file': (f, v) => (f.registryAuthFile = v),
   '--bridge-subnet': (f, v) => (f.bridgeSubnet = v),
+  '--bridge-name': (f, v) => (f.bridgeName = v),
+  '--network-prefix': (f, v) => (f.networkPrefix = v),
+  '--mtu': (f, v) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgument(`invalid MTU "${v}": want a number`);
+    f.mtu = Number(v);
+  },
+  '--firewall-backend': (f, v) => (f.firewallBackend = v),
   '-l': (f, v) => setLevel(f, v),
   '--log-level': (f, v) => setLevel(f, v),
 };
@@ -62,6 +81,17 @@ const VALUE_FLAGS: Record<string, Setter> = {
 function setLevel(f: DaemonFlags, v: string): void {
   if (!isLogLevel(v)) throw new InvalidArgument(`invalid log level "${v}": want debug, info, warn, error or fatal`);
   f.logLevel = v;
+}
+
+/** Booleans that also take =true/=false (dockerd's --ip-forward=false). */
+const BOOL_VALUE_FLAGS: Record<string, (f: DaemonFlags, v: boolean) => void> = {
+  '--ip-forward': (f, v) => (f.ipForward = v),
+};
+
+function parseBool(name: string, v: string): boolean {
+  if (/^(1|t|true)$/i.test(v)) return true;
+  if (/^(0|f|false)$/i.test(v)) return false;
+  throw new InvalidArgument(`invalid value "${v}" for flag ${name}: want true or false`);
 }
 
 const BOOL_FLAGS: Record<string, (f: DaemonFlags) => void> = {
@@ -81,6 +111,11 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     registryAuthFile: DEFAULT_REGISTRY_AUTH_FILE,
     logLevel: 'info',
     bridgeSubnet: undefined,
+    bridgeName: undefined,
+    networkPrefix: undefined,
+    mtu: 1500,
+    ipForward: true,
+    firewallBackend: 'auto',
     help: false,
     version: false,
   };
@@ -88,6 +123,11 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const boolValue = BOOL_VALUE_FLAGS[name];
+    if (boolValue) {
+      boolValue(f, eq > 0 ? parseBool(name, arg.slice(eq + 1)) : true);
+      continue;
+    }
     const bool = BOOL_FLAGS[name];
     if (bool && eq < 0) {
       bool(f);
