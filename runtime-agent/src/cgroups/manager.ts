@@ -77,6 +77,8 @@ export interface CgroupManager {
   open(id: string): ContainerCgroup;
   /** Container ids that have a cgroup under the parent. */
   list(): string[];
+  /** Remove the (empty) parent directories; for tests and uninstall. */
+  removeParent(): void;
   /** What the init mounts at /sys/fs/cgroup. */
   containerMounts(): { version: 2 } | { version: 1; hierarchies: { dir: string; options: string }[]; unified: boolean };
 }

@@ -123,6 +123,16 @@ export class V1CgroupManager implements CgroupManager {
     return [...ids];
   }
 
+  removeParent(): void {
+    for (const h of this.hierarchies) {
+      try {
+        fs.rmdirSync(path.join(h.mount, this.parent));
+      } catch {
+        /* not empty or not there */
+      }
+    }
+  }
+
   containerMounts(): { version: 1; hierarchies: { dir: string; options: string }[]; unified: boolean } {
     return {
       version: 1,

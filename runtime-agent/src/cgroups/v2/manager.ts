@@ -119,6 +119,17 @@ export class V2CgroupManager implements CgroupManager {
     }
   }
 
+  removeParent(): void {
+    const parts = this.parent.split('/');
+    for (let i = parts.length; i > 0; i--) {
+      try {
+        fs.rmdirSync(path.join(this.root, ...parts.slice(0, i)));
+      } catch {
+        return;
+      }
+    }
+  }
+
   containerMounts(): { version: 2 } {
     return { version: 2 };
   }
