@@ -29,36 +29,52 @@ export class RootFs {
     }
   }
 
-  /** Create every missing directory of `p` inside the root; returns an O_PATH fd of it. */
+  /**
+   * Create every missing directory of `p` inside the root, following symlinks as the container
+   * would see them (an absolute link target is taken relative to the root); returns an O_PATH fd.
+   */
   mkdirAll(p: string, mode = 0o755): number {
-    const parts = rel(p)
-      .split('/')
-      .filter((x) => x && x !== '.');
-    let fd = this.libc.openat2(this.rootFd, '.', O.PATH | O.DIRECTORY | O.CLOEXEC, RESOLVE.IN_ROOT);
-    for (const part of parts) {
+    let parts = rel(p).split('/').filter((x) => x && x !== '.');
+    const cur: string[] = [];
+    let links = 0;
+    while (parts.length) {
+      const part = parts.shift()!;
       if (part === '..') {
-        const up = this.libc.openat2(fd, '..', O.PATH | O.DIRECTORY | O.CLOEXEC, RESOLVE.IN_ROOT);
-        this.libc.close(fd);
-        fd = up;
+        cur.pop();
         continue;
       }
-      let next: number | undefined;
+      const fd = this.openPath('/' + [...cur, part].join('/'), O.DIRECTORY);
+      if (fd !== undefined) {
+        this.libc.close(fd);
+        cur.push(part);
+        continue;
+      }
+      const parent = this.openPath('/' + cur.join('/'), O.DIRECTORY);
+      if (parent === undefined) throw new SysError('mkdir', 2, p);
       try {
-        next = this.libc.openat2(fd, part, O.PATH | O.DIRECTORY | O.CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS);
-      } catch (err) {
-        if (!(err instanceof SysError) || err.errno !== 2) {
-          this.libc.close(fd);
-          throw err;
+        const entry = `/proc/self/fd/${parent}/${part}`;
+        let st: fs.Stats | undefined;
+        try {
+          st = fs.lstatSync(entry);
+        } catch {
+          st = undefined;
         }
+        if (st?.isSymbolicLink()) {
+          if (++links > 40) throw new SysError('mkdir', 40, p);
+          const target = fs.readlinkSync(entry);
+          if (target.startsWith('/')) cur.length = 0;
+          parts = [...target.split('/').filter((x) => x && x !== '.'), ...parts];
+          continue;
+        }
+        if (st) throw new SysError('mkdir', 20, p);
+        fs.mkdirSync(entry, { mode });
+        cur.push(part);
+      } finally {
+        this.libc.close(parent);
       }
-      if (next === undefined) {
-        // mkdir never follows a final symlink: a dangling link makes it fail with EEXIST.
-        fs.mkdirSync(`/proc/self/fd/${fd}/${part}`, { mode });
-        next = this.libc.openat2(fd, part, O.PATH | O.DIRECTORY | O.CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_SYMLINKS);
-      }
-      this.libc.close(fd);
-      fd = next;
     }
+    const fd = this.openPath('/' + cur.join('/'), O.DIRECTORY);
+    if (fd === undefined) throw new SysError('mkdir', 2, p);
     return fd;
   }
 
