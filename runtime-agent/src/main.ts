@@ -32,35 +32,42 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const daemon = new Daemon({ flags, log });
+  // Signal handlers go in before start(): the socket answers while start() still sets its mode,
+  // and a SIGTERM in that window must shut down cleanly (containers keep running either way).
+  const started = daemon.start();
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn('second signal: exiting now', { signal: sig });
+      resolveExit(1);
+      return;
+    }
+    signalled = true;
+    log.info('received signal, shutting down', { signal: sig });
+    started
+      .catch(() => undefined)
+      .then(() => daemon.stop())
+      .then(
+        () => resolveExit(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { error: errorMessage(err) });
+          resolveExit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGPIPE', () => undefined);
   try {
-    await daemon.start();
+    await started;
   } catch (err) {
     log.fatal(`failed to start daemon: ${errorMessage(err)}`);
     if (!isBerthError(err) && err instanceof Error && err.stack) log.debug('stack', { stack: err.stack });
     return 1;
   }
-  return await new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (signalled) {
-        log.warn('second signal: exiting now', { signal: sig });
-        resolve(1);
-        return;
-      }
-      signalled = true;
-      log.info('received signal, shutting down', { signal: sig });
-      daemon.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error('shutdown failed', { error: errorMessage(err) });
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGPIPE', () => undefined);
-  });
+  return await exited;
 }
 
 main(process.argv.slice(2)).then(

@@ -41,7 +41,12 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
 
   it('merges the image config with the options (entrypoint, cmd, env, workdir, HOME, HOSTNAME)', async () => {
     const r = await t.run({
-      imageConfig: { Env: [PATH_ENV, 'A=image', 'B=image'], Entrypoint: ['sh', '-c'], Cmd: ['exit 3'], WorkingDir: '/tmp' },
+      imageConfig: {
+        Env: [PATH_ENV, 'A=image', 'B=image'],
+        Entrypoint: ['sh', '-c'],
+        Cmd: ['exit 3'],
+        WorkingDir: '/tmp',
+      },
       cmd: ['echo "$A $B $HOME $HOSTNAME"; pwd'],
       env: ['B=user'],
       hostname: 'box1',
@@ -58,7 +63,11 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
   it('applies --user 1000:1000 and resolves names with supplementary groups', async () => {
     const numeric = await t.run({ imageConfig: image, cmd: ['sh', '-c', 'id -u; id -g; id -G'], user: '1000:1000' });
     expect(numeric.stdout).toBe('1000\n1000\n1000\n');
-    const named = await t.run({ imageConfig: image, cmd: ['sh', '-c', 'id -u; id -g; id -G; echo $HOME'], user: 'berth' });
+    const named = await t.run({
+      imageConfig: image,
+      cmd: ['sh', '-c', 'id -u; id -g; id -G; echo $HOME'],
+      user: 'berth',
+    });
     expect(named.stdout).toBe('1000\n1000\n1000 50\n/home/berth\n');
   });
 
@@ -68,7 +77,11 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
       const r = await t.run({
         rootfs: { lowerDirs: layers.lowerDirs },
         imageConfig: image,
-        cmd: ['sh', '-c', 'ls /data | sort | tr "\\n" " "; echo; ls /data/dir; cat /data/link; echo x > /data/keep.txt'],
+        cmd: [
+          'sh',
+          '-c',
+          'ls /data | sort | tr "\\n" " "; echo; ls /data/dir; cat /data/link; echo x > /data/keep.txt',
+        ],
       });
       expect(r.stdout).toBe('dir hard.txt keep.txt link owned.txt \nnew.txt\nkeep\n');
       expect(r.exitCode).toBe(0);
@@ -126,13 +139,22 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
       const run = async (cmd: string[], o: { user?: string; tty?: boolean; env?: string[] } = {}) => {
         const info = t.rt.exec.create(c.id, { cmd, ...o });
         let out = '';
-        const s = await t.rt.exec.start(info.id, (_st, d) => (out += d.toString()), { ttySize: { rows: 10, cols: 40 } });
+        const s = await t.rt.exec.start(info.id, (_st, d) => (out += d.toString()), {
+          ttySize: { rows: 10, cols: 40 },
+        });
         const code = await s.exited;
         return { code, out: out.replace(/\r/g, ''), info: t.rt.exec.inspect(info.id) };
       };
-      const a = await run(['sh', '-c', 'echo $$ $FOO; grep -E "CapEff|NoNewPrivs" /proc/self/status; ps -o pid,args | grep -c sleep; exit 5'], {
-        env: ['FOO=bar'],
-      });
+      const a = await run(
+        [
+          'sh',
+          '-c',
+          'echo $$ $FOO; grep -E "CapEff|NoNewPrivs" /proc/self/status; ps -o pid,args | grep -c sleep; exit 5',
+        ],
+        {
+          env: ['FOO=bar'],
+        },
+      );
       expect(a.code).toBe(5);
       expect(a.info.exitCode).toBe(5);
       const lines = a.out.trim().split('\n');
@@ -158,7 +180,11 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     const c = await t.rt.create({
       rootfs: { dir: bb.rootfs },
       imageConfig: image,
-      cmd: ['sh', '-c', 'trap "echo got-usr1" USR1; trap "echo got-term; exit 3" TERM; echo up; while :; do sleep 0.1; done'],
+      cmd: [
+        'sh',
+        '-c',
+        'trap "echo got-usr1" USR1; trap "echo got-term; exit 3" TERM; echo up; while :; do sleep 0.1; done',
+      ],
       networkMode: 'none',
     });
     await t.rt.start(c.id);
@@ -168,7 +194,12 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     await t.rt.stop(c.id, 5);
     expect(t.rt.inspect(c.id).state.exitCode).toBe(3);
     // PID 1 without a handler ignores SIGTERM: stop falls back to SIGKILL.
-    const d = await t.rt.create({ rootfs: { dir: bb.rootfs }, imageConfig: image, cmd: ['sleep', '1000'], networkMode: 'none' });
+    const d = await t.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sleep', '1000'],
+      networkMode: 'none',
+    });
     await t.rt.start(d.id);
     await t.rt.stop(d.id, 1);
     expect(t.rt.inspect(d.id).state.exitCode).toBe(137);

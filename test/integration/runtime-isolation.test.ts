@@ -130,12 +130,19 @@ describeRoot(
     it('lets a setuid-root program gain euid 0 without no-new-privileges, and not with it (issue 10)', async () => {
       const plain = await t.run({ imageConfig: image, cmd: ['show-euid'], user: '1000' });
       expect(plain.stdout).toBe('uid=1000 euid=0\n');
-      const nnp = await t.run({ imageConfig: image, cmd: ['show-euid'], user: '1000', securityOpt: ['no-new-privileges'] });
+      const nnp = await t.run({
+        imageConfig: image,
+        cmd: ['show-euid'],
+        user: '1000',
+        securityOpt: ['no-new-privileges'],
+      });
       expect(nnp.stdout).toBe('uid=1000 euid=1000\n');
     });
 
     it('allows mknod but no access to block devices (v1 devices cgroup)', async () => {
-      const r = await sh('mknod /tmp/disk b 8 0 && echo made; head -c 1 /tmp/disk >/dev/null 2>&1 && echo opened || echo denied; echo ok > /dev/null && echo null-ok');
+      const r = await sh(
+        'mknod /tmp/disk b 8 0 && echo made; head -c 1 /tmp/disk >/dev/null 2>&1 && echo opened || echo denied; echo ok > /dev/null && echo null-ok',
+      );
       expect(r.stdout).toBe(t.rt.cgroups.version === 1 ? 'made\ndenied\nnull-ok\n' : 'denied\nnull-ok\n');
     });
 
@@ -154,10 +161,15 @@ describeRoot(
     });
 
     it('gives the container a fresh /dev, lo up, and its own /etc/hosts, /etc/hostname, /etc/resolv.conf', async () => {
-      const r = await sh('ls /dev | tr "\\n" " "; echo; cat /etc/hostname; grep -c localhost /etc/hosts; ip -o link | grep -c "lo:.*UP"; ip -o link | wc -l', {
-        hostname: 'etcbox',
-      });
-      expect(r.stdout.split('\n')[0]!.trim()).toBe('core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero');
+      const r = await sh(
+        'ls /dev | tr "\\n" " "; echo; cat /etc/hostname; grep -c localhost /etc/hosts; ip -o link | grep -c "lo:.*UP"; ip -o link | wc -l',
+        {
+          hostname: 'etcbox',
+        },
+      );
+      expect(r.stdout.split('\n')[0]!.trim()).toBe(
+        'core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero',
+      );
       expect(r.stdout.split('\n').slice(1)).toEqual(['etcbox', '2', '1', '1', '']);
     });
 

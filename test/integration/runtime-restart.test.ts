@@ -63,7 +63,10 @@ describeRoot('runtime: agent restart and clean-up', () => {
       tty: true,
       openStdin: true,
     });
-    const cat = await agent.run({ ...base, name: 'cat', cmd: ['sh', '-c', 'cat; echo cat-done'], openStdin: true }, 'early\n');
+    const cat = await agent.run(
+      { ...base, name: 'cat', cmd: ['sh', '-c', 'cat; echo cat-done'], openStdin: true },
+      'early\n',
+    );
     const quitter = await agent.run({ ...base, name: 'quitter', cmd: ['sh', '-c', 'sleep 1; echo bye; exit 42'] });
     await agent.kill9();
     const deadAt = Date.now();
@@ -116,7 +119,12 @@ describeRoot('runtime: agent restart and clean-up', () => {
   it('leaves containers running when the agent gets SIGTERM', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rt-'));
     const agent = await startAgentProcess(path.join(d, 'data'), path.join(d, 'exec'), cgroupParent);
-    const c = await agent.run({ rootfs: { dir: bb.rootfs }, imageConfig: image, networkMode: 'none', cmd: ['sleep', '1000'] });
+    const c = await agent.run({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      networkMode: 'none',
+      cmd: ['sleep', '1000'],
+    });
     expect(await agent.term()).toBe(0);
     await sleep(200);
     expect(processStartTime(c.pid)).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import { PATH_ENV } from '../support/images';
 import { compileShared } from '../support/cprog';
 import { testRuntime, type TestRuntime } from '../support/runtime';
 import { hostTraces } from '../support/host-traces';
+import type { CreateOptions } from '../../runtime-agent/src/runtime/spec/types';
 
 describeRoot(
   'runtime: Node traps and bad input',
@@ -107,7 +108,9 @@ describeRoot(
       await expect(rt.create({ ...base, cmd: ['true'], resources: { pidsLimit: 1.5 } })).rejects.toMatchObject({
         kind: 'InvalidArgument',
       });
-      await expect(rt.create({ ...base, cmd: ['true'], securityOpt: ['seccomp=/my/profile.json'] })).rejects.toMatchObject({
+      await expect(
+        rt.create({ ...base, cmd: ['true'], securityOpt: ['seccomp=/my/profile.json'] }),
+      ).rejects.toMatchObject({
         kind: 'InvalidArgument',
         message: expect.stringContaining('seccomp=/my/profile.json'),
       });
@@ -118,18 +121,24 @@ describeRoot(
       await expect(rt.create({ ...base, cmd: ['true'], capAdd: ['NOT_A_CAP'] })).rejects.toMatchObject({
         kind: 'InvalidArgument',
       });
-      await expect(rt.create({ ...base, cmd: ['true'], rootfs: { dir: '/nonexistent/rootfs' } })).rejects.toMatchObject({
-        kind: 'InvalidArgument',
-      });
+      await expect(rt.create({ ...base, cmd: ['true'], rootfs: { dir: '/nonexistent/rootfs' } })).rejects.toMatchObject(
+        {
+          kind: 'InvalidArgument',
+        },
+      );
       expect(rt.list(true)).toHaveLength(countBefore);
       // Errors found at start: the container stays "created" with the error, nothing else remains.
-      for (const [o, msg] of [
+      const startErrors: [Partial<CreateOptions>, string][] = [
         [{ cmd: ['nosuchcommand'] }, 'executable file not found in $PATH'],
         [{ cmd: ['true'], user: 'nosuchuser' }, 'unable to find user nosuchuser'],
         [{ cmd: ['true'], user: 'berth:nosuchgroup' }, 'unable to find group nosuchgroup'],
-      ] as const) {
+      ];
+      for (const [o, msg] of startErrors) {
         const c = await rt.create({ ...base, ...o });
-        await expect(rt.start(c.id)).rejects.toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining(msg) });
+        await expect(rt.start(c.id)).rejects.toMatchObject({
+          kind: 'InvalidArgument',
+          message: expect.stringContaining(msg),
+        });
         const st = rt.inspect(c.id).state;
         expect(st.status).toBe('created');
         expect(st.error).toContain(msg);

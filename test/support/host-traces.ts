@@ -30,11 +30,12 @@ function walk(dir: string, out: string[]): void {
 
 export function hostTraces(cgroupParent: string, opts: { mountPrefix?: string; dataRoot?: string } = {}): HostTraces {
   const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  const cgroupMounts = mountinfo
-    .filter((l) => / - cgroup2? /.test(l))
-    .map((l) => l.split(' ')[4]!);
+  const cgroupMounts = mountinfo.filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]!);
   const mounts = mountinfo.filter(
-    (l) => l.includes('/berth-rt-') || l.includes('/berthd-test-') || (opts.mountPrefix ? l.includes(opts.mountPrefix) : false),
+    (l) =>
+      l.includes('/berth-rt-') ||
+      l.includes('/berthd-test-') ||
+      (opts.mountPrefix ? l.includes(opts.mountPrefix) : false),
   );
   const cgroups: string[] = [];
   for (const mp of cgroupMounts) walk(path.join(mp, cgroupParent), cgroups);

@@ -14,7 +14,11 @@ export interface AgentProcess {
   term(): Promise<number | null>;
 }
 
-export async function startAgentProcess(dataRoot: string, execRoot: string, cgroupParent: string): Promise<AgentProcess> {
+export async function startAgentProcess(
+  dataRoot: string,
+  execRoot: string,
+  cgroupParent: string,
+): Promise<AgentProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', main, dataRoot, execRoot, cgroupParent], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });

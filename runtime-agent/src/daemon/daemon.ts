@@ -9,6 +9,8 @@ import { ApiServer } from '../api/server';
 import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
 import { BERTH_VERSION } from '../version';
+import { ContainerRuntime } from '../runtime/runtime';
+import { daemonSecurityOptions } from '../runtime/spec/security-opts';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
 import type { Logger } from './logger';
@@ -40,6 +42,8 @@ export class Daemon {
   private readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
   readonly router = new Router();
+  /** The containers (set once start() has adopted them). */
+  runtime: ContainerRuntime | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -59,6 +63,16 @@ export class Daemon {
       kernel: this.hostInfo.kernelVersion,
     });
 
+    // Containers that ran on while no agent was there are adopted before the API answers.
+    const runtime = new ContainerRuntime({
+      dataRoot: flags.dataRoot,
+      execRoot: flags.execRoot,
+      cgroupParent: flags.cgroupParent,
+      onError: (msg, err) => log.warn(msg, { error: err }),
+    });
+    this.runtime = runtime;
+    await runtime.init();
+
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),
       facts: () => ({
@@ -69,8 +83,8 @@ export class Daemon {
         debug: flags.logLevel === 'debug',
         startedAt: this.startedAt,
       }),
-      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
-      securityOptions: () => ['name=cgroupns'],
+      counts: () => ({ ...runtime.counts(), images: 0 }),
+      securityOptions: () => daemonSecurityOptions(),
       networkDrivers: () => ['bridge', 'host', 'null'],
       eventListeners: () => 0,
       warnings: () => [],
@@ -91,6 +105,8 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.opts.log.info('shutting down');
       await this.server?.close();
+      // Containers keep running: the next agent re-adopts them.
+      await this.runtime?.close();
       this.lock?.release();
       this.opts.log.info('stopped');
     })();

@@ -13,6 +13,8 @@ export interface DaemonFlags {
   insecureRegistries: string[];
   logLevel: LogLevel;
   bridgeSubnet: string | undefined;
+  /** cgroup parent of the containers, relative to each hierarchy root. */
+  cgroupParent: string;
   help: boolean;
   version: boolean;
 }
@@ -33,6 +35,7 @@ Options:
   -G, --group string              Group for the unix socket (default: root only, mode 0660)
       --insecure-registry list    Registries reached over plain http (host:port)
       --bridge-subnet string      Subnet of the default bridge network (default: chosen at first start)
+      --cgroup-parent string      Parent cgroup of the containers (default "berth")
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -h, --help                      Print usage
   -v, --version                   Print version information and quit
@@ -50,6 +53,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--insecure-registry': (f, v) => f.insecureRegistries.push(v),
   '--insecure-registries': (f, v) => f.insecureRegistries.push(v),
   '--bridge-subnet': (f, v) => (f.bridgeSubnet = v),
+  '--cgroup-parent': (f, v) => (f.cgroupParent = v),
   '-l': (f, v) => setLevel(f, v),
   '--log-level': (f, v) => setLevel(f, v),
 };
@@ -75,6 +79,7 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     insecureRegistries: [],
     logLevel: 'info',
     bridgeSubnet: undefined,
+    cgroupParent: 'berth',
     help: false,
     version: false,
   };

@@ -6,6 +6,8 @@ import type { InitConfig, InitMount } from './init/config';
 import type { PreparedRootfs } from './rootfs';
 import { MASKED_PATHS, READONLY_PATHS } from './spec/defaults';
 import type { ContainerRecord } from './state';
+import { defaultHosts, defaultResolvConf, hostnameFile } from './spec/etc-files';
+import type { ContainerSpec, CreateOptions } from './spec/types';
 
 export function etcPaths(containerDir: string): { hostname: string; hosts: string; resolvConf: string } {
   return {
@@ -65,4 +67,20 @@ export function buildInitConfig(
       rlimits: s.rlimits,
     },
   };
+}
+
+/**
+ * /etc/hostname, /etc/hosts, /etc/resolv.conf of a new container: the caller's content (the
+ * network module's), else copied from the container whose network it joins, else defaults.
+ */
+export function writeEtcFiles(dir: string, spec: ContainerSpec, o: CreateOptions, peerDir: string | undefined): void {
+  const etc = etcPaths(dir);
+  const hostMode = spec.networkMode === 'host';
+  const peer = peerDir ? etcPaths(peerDir) : undefined;
+  const copy = (p: string | undefined): string | undefined => (p ? fs.readFileSync(p, 'utf8') : undefined);
+  fs.writeFileSync(etc.hostname, copy(peer?.hostname) ?? hostnameFile(spec.hostname), { mode: 0o644 });
+  fs.writeFileSync(etc.hosts, o.etcHosts ?? copy(peer?.hosts) ?? defaultHosts(o.extraHosts, hostMode), { mode: 0o644 });
+  fs.writeFileSync(etc.resolvConf, o.resolvConf ?? copy(peer?.resolvConf) ?? defaultResolvConf(hostMode), {
+    mode: 0o644,
+  });
 }

@@ -18,11 +18,10 @@ import { needsHook, type NetworkHook } from './network-hook';
 import { isSameProcess } from './proc';
 import { prepareRootfs, validateRootfs } from './rootfs';
 import { buildSpec, type HostLimits } from './spec/build';
-import { defaultHosts, defaultResolvConf, hostnameFile } from './spec/etc-files';
 import type { CreateOptions } from './spec/types';
 import { StartError, startProcess } from './start';
 import { StateStore, newContainerId, newState, type ContainerRecord } from './state';
-import { buildInitConfig, etcPaths } from './init-config';
+import { buildInitConfig, etcPaths, writeEtcFiles } from './init-config';
 import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
@@ -161,21 +160,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       fs.mkdirSync(dir, { mode: 0o700 });
       fs.mkdirSync(this.ioDir(id), { mode: 0o700 });
       prepareRootfs(dir, o.rootfs);
-      const etc = etcPaths(dir);
-      const hostMode = spec.networkMode === 'host';
-      const peer = netPeer ? etcPaths(this.store.dir(netPeer.id)) : undefined;
-      const copy = (p: string | undefined): string | undefined => (p ? fs.readFileSync(p, 'utf8') : undefined);
-      fs.writeFileSync(etc.hostname, copy(peer?.hostname) ?? hostnameFile(spec.hostname), { mode: 0o644 });
-      fs.writeFileSync(
-        etc.hosts,
-        o.etcHosts ?? copy(peer?.hosts) ?? defaultHosts(spec.hostname, o.extraHosts, hostMode),
-        {
-          mode: 0o644,
-        },
-      );
-      fs.writeFileSync(etc.resolvConf, o.resolvConf ?? copy(peer?.resolvConf) ?? defaultResolvConf(hostMode), {
-        mode: 0o644,
-      });
+      writeEtcFiles(dir, spec, o, netPeer ? this.store.dir(netPeer.id) : undefined);
       this.store.save(rec);
     } catch (err) {
       this.store.remove(id);

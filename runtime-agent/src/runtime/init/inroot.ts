@@ -34,7 +34,9 @@ export class RootFs {
    * would see them (an absolute link target is taken relative to the root); returns an O_PATH fd.
    */
   mkdirAll(p: string, mode = 0o755): number {
-    let parts = rel(p).split('/').filter((x) => x && x !== '.');
+    let parts = rel(p)
+      .split('/')
+      .filter((x) => x && x !== '.');
     const cur: string[] = [];
     let links = 0;
     while (parts.length) {

@@ -5,7 +5,7 @@ export function hostnameFile(hostname: string): string {
   return hostname + '\n';
 }
 
-export function defaultHosts(hostname: string, extraHosts: string[] = [], hostMode = false): string {
+export function defaultHosts(extraHosts: string[] = [], hostMode = false): string {
   if (hostMode) {
     try {
       return fs.readFileSync('/etc/hosts', 'utf8');
@@ -25,7 +25,6 @@ export function defaultHosts(hostname: string, extraHosts: string[] = [], hostMo
     const i = e.indexOf(':');
     if (i > 0) lines.push(`${e.slice(i + 1)}\t${e.slice(0, i)}`);
   }
-  void hostname;
   return lines.join('\n') + '\n';
 }
 
