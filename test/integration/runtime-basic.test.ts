@@ -90,6 +90,42 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     }
   });
 
+  it('mounts 200 layers (past the 4096-byte option limit of absolute paths)', async () => {
+    const extra = Array.from({ length: 199 }, (_, i) => [{ name: `layers/l${i}`, content: `${i}\n` }]);
+    const layers = layeredRootfs([busyboxRootfsEntries(), ...extra]);
+    try {
+      expect(layers.lowerDirs.join(':').length).toBeGreaterThan(4096);
+      const r = await t.run({
+        rootfs: { lowerDirs: layers.lowerDirs },
+        imageConfig: image,
+        cmd: ['sh', '-c', 'ls /layers | wc -l; cat /layers/l198'],
+      });
+      expect(r.stdout).toBe('199\n198\n');
+    } finally {
+      layers.cleanup();
+    }
+  });
+
+  it('resizes the TTY of a running container', async () => {
+    const c = await t.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sh', '-c', 'stty size; read x; stty size'],
+      tty: true,
+      openStdin: true,
+      networkMode: 'none',
+    });
+    let out = '';
+    const a = t.rt.attach(c.id, { stdin: true, stdout: true }, (_s, d) => (out += d.toString()));
+    await t.rt.start(c.id, { ttySize: { rows: 30, cols: 90 } });
+    for (let i = 0; i < 100 && !out.includes('30 90'); i++) await new Promise((r) => setTimeout(r, 20));
+    t.rt.resize(c.id, 40, 100);
+    a.write(Buffer.from('\n'));
+    expect(await t.rt.wait(c.id)).toBe(0);
+    a.detach();
+    expect(out.replace(/\r/g, '')).toBe('30 90\n\n40 100\n');
+  });
+
   it('gives a TTY container /dev/pts/0 of its own devpts, with the requested size', async () => {
     const c = await t.rt.create({
       rootfs: { dir: bb.rootfs },
