@@ -67,17 +67,21 @@ export function resetBinaryCache(): void {
   binCache = {};
 }
 
+let assets: { node: string; init: string; execInit: string; koffi: string; libc: string } | undefined;
+
 export function initAssets(): { node: string; init: string; execInit: string; koffi: string; libc: string } {
+  if (assets) return assets;
   const dir = assetDir();
   const init = path.join(dir, 'init.cjs');
   if (!fs.existsSync(init)) throw new Unavailable(`container init not found at ${init}: run npm run build`);
-  return {
+  assets = {
     node: process.execPath,
     init,
     execInit: path.join(dir, 'exec-init.cjs'),
     koffi: koffiNativePath(),
     libc: isMusl() ? 'libc.so' : 'libc.so.6',
   };
+  return assets;
 }
 
 export interface ShimSpawn {
