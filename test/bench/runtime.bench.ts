@@ -19,7 +19,7 @@ import { testRuntime } from '../support/runtime';
 import { detectCgroups } from '../../runtime-agent/src/cgroups/detect';
 import { DOCKER_DEFAULT_CAPS } from '../../runtime-agent/src/runtime/spec/caps';
 import { readLogs } from '../../runtime-agent/src/runtime/logs/reader';
-import { medianMs, timeMs, type Benchmark, type Figure } from './harness';
+import { median, medianMs, timeMs, type Benchmark, type Figure } from './harness';
 
 const RUNS = 25;
 
@@ -133,6 +133,33 @@ export const benchmarks: Benchmark[] = [
           reference: crun === undefined ? undefined : { tool: 'crun run', value: crun },
           target: '≤ 40 ms (run, CLI to exit)',
         });
+
+        // The same with a pre-started init (berthd's default --init-pool 1), a member ready each time.
+        const pooled = await testRuntime({ dir: bb.rootfs }, { initPool: 1 });
+        try {
+          const samples: number[] = [];
+          for (let i = 0; i < 20; i++) {
+            await new Promise((r) => setTimeout(r, 1500));
+            samples.push(
+              await timeMs(async () => {
+                const c = await pooled.rt.create({ ...base, cmd: ['/bin/true'] });
+                await pooled.rt.start(c.id);
+                await pooled.rt.wait(c.id);
+                ids.push(c.id);
+              }),
+            );
+          }
+          for (const id of ids.splice(0)) await pooled.rt.remove(id);
+          figures.push({
+            name: 'the same from a pre-started init (pool)',
+            value: median(samples),
+            unit: 'ms',
+            samples: samples.length,
+            reference: crun === undefined ? undefined : { tool: 'crun run', value: crun },
+          });
+        } finally {
+          await pooled.cleanup();
+        }
 
         const sleeper = await rt.create({ ...base, cmd: ['sleep', '1000'] });
         await rt.start(sleeper.id);

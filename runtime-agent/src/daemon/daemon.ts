@@ -68,6 +68,7 @@ export class Daemon {
       dataRoot: flags.dataRoot,
       execRoot: flags.execRoot,
       cgroupParent: flags.cgroupParent,
+      initPool: flags.initPool,
       onError: (msg, err) => log.warn(msg, { error: err }),
     });
     this.runtime = runtime;

@@ -15,6 +15,8 @@ export interface DaemonFlags {
   bridgeSubnet: string | undefined;
   /** cgroup parent of the containers, relative to each hierarchy root. */
   cgroupParent: string;
+  /** Container inits kept pre-started (0 = none). */
+  initPool: number;
   help: boolean;
   version: boolean;
 }
@@ -36,6 +38,7 @@ Options:
       --insecure-registry list    Registries reached over plain http (host:port)
       --bridge-subnet string      Subnet of the default bridge network (default: chosen at first start)
       --cgroup-parent string      Parent cgroup of the containers (default "berth")
+      --init-pool int             Container inits kept pre-started for fast starts (default 1)
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -h, --help                      Print usage
   -v, --version                   Print version information and quit
@@ -54,6 +57,10 @@ const VALUE_FLAGS: Record<string, Setter> = {
   '--insecure-registries': (f, v) => f.insecureRegistries.push(v),
   '--bridge-subnet': (f, v) => (f.bridgeSubnet = v),
   '--cgroup-parent': (f, v) => (f.cgroupParent = v),
+  '--init-pool': (f, v) => {
+    if (!/^\d+$/.test(v) || Number(v) > 16) throw new InvalidArgument(`invalid --init-pool "${v}": want 0 to 16`);
+    f.initPool = Number(v);
+  },
   '-l': (f, v) => setLevel(f, v),
   '--log-level': (f, v) => setLevel(f, v),
 };
@@ -80,6 +87,7 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     logLevel: 'info',
     bridgeSubnet: undefined,
     cgroupParent: 'berth',
+    initPool: 1,
     help: false,
     version: false,
   };

@@ -25,6 +25,7 @@ import { buildInitConfig, etcPaths, writeEtcFiles } from './init-config';
 import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
+import { InitPool } from './pool';
 import { attachContainer, type AttachOptions, type AttachSession } from './attach';
 
 export type { AttachOptions, AttachSession } from './attach';
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   network?: NetworkHook;
   /** Warnings and errors of background work (exit handling, adoption). */
   onError?: (msg: string, err: unknown) => void;
+  /** Number of pre-started container inits kept ready (pool.ts); 0 = start every init cold. */
+  initPool?: number;
 }
 
 /** In-memory side of one container. */
@@ -59,6 +62,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   readonly exec: ExecManager;
   private readonly limits: HostLimits;
   private poll: NodeJS.Timeout | undefined;
+  private pool: InitPool | undefined;
   private closed = false;
 
   constructor(readonly opts: RuntimeOptions) {
@@ -76,6 +80,10 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     await adoptAll(this);
     this.poll = setInterval(() => this.pollShims(), 2000);
     this.poll.unref();
+    if (this.opts.initPool && this.opts.initPool > 0)
+      this.pool = new InitPool(path.join(this.opts.dataRoot, 'pool'), this.opts.initPool, (m, e) =>
+        this.reportError(m, e),
+      );
   }
 
   emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
@@ -208,6 +216,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
         init,
         openStdin: rec.spec.openStdin,
         ...(opts.ttySize ? { ttySize: opts.ttySize } : {}),
+        member: this.pool?.take(),
         beforeGo: async (pid) => {
           if (!useHook) return;
           attached = true;
@@ -518,6 +527,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.poll) clearInterval(this.poll);
+    this.pool?.close();
     await this.exec.close();
     for (const c of this.containers.values()) {
       c.shimChild?.unref();

@@ -37,6 +37,8 @@ const SHIM = [
   '"$@" 0<&9 4>&- 5>&- 6>&- 9<&- &',
   'pid=$!',
   'exec 0<&- 1>&- 2>&- 3>&- 9<&-',
+  // A pre-started (pool) chain learns its mode when it is claimed: "<tty 0|1> <keep stdin 0|1>".
+  'if [ "$tty" = ask ]; then read -r tty keep <&4; [ "$keep" = 1 ] || exec 6>&-; fi',
   // TTY: the init has mounted devpts and pivoted (so has this shell): open the container's ptmx.
   'if [ "$tty" = 1 ] && read -r _ <&4; then exec 8<>/dev/ptmx; echo T >&4; fi',
   'exec 4>&-',
@@ -85,9 +87,11 @@ export function initAssets(): { node: string; init: string; execInit: string; ko
 }
 
 export interface ShimSpawn {
+  /** cgroup.procs files the chain joins before the cgroup namespace ([] for a pool member). */
   procsFiles: string[];
   newNet: boolean;
-  tty: boolean;
+  /** "ask": a pool member, told on fd 4 when claimed. */
+  tty: boolean | 'ask';
   stdin: number | 'ignore';
   stdout: number;
   stderr: number;
@@ -120,7 +124,7 @@ export function spawnShim(o: ShimSpawn): ChildProcess {
     '-c',
     SHIM,
     'berth-shim',
-    o.tty ? '1' : '0',
+    o.tty === 'ask' ? 'ask' : o.tty ? '1' : '0',
     a.node,
     '--v8-pool-size=0',
     a.init,

@@ -13,6 +13,7 @@ import type { InitConfig, InitReport } from './init/config';
 import { LogPump, ioPaths } from './logs/pump';
 import { makePipe, processStartTime, stealFd, unlockPty, resizePty } from './proc';
 import { SHIM_MASTER_FD, spawnShim } from './shim';
+import type { PoolMember } from './pool';
 
 export interface StartInput {
   ioDir: string;
@@ -23,6 +24,25 @@ export interface StartInput {
   ttySize?: { rows: number; cols: number };
   /** Runs while the init waits (network hook). */
   beforeGo: (pid: number) => Promise<void>;
+  /** A pre-started chain to use instead of spawning one. */
+  member?: PoolMember;
+}
+
+/**
+ * Move a pool member's raw output and exit files into the container's io/ directory. They are
+ * new files: the raw read offsets of an earlier run are reset (the json log's is kept).
+ */
+function claimFiles(memberDir: string, p: ReturnType<typeof ioPaths>): void {
+  const m = ioPaths(memberDir);
+  let json = 0;
+  try {
+    json = (JSON.parse(fs.readFileSync(p.offsets, 'utf8')) as { json?: number }).json ?? 0;
+  } catch {
+    /* first run */
+  }
+  fs.writeFileSync(p.offsets, JSON.stringify({ stdout: 0, stderr: 0, json }));
+  for (const k of ['stdout', 'stderr', 'exit'] as const) fs.renameSync(m[k], p[k]);
+  fs.rmSync(memberDir, { recursive: true, force: true });
 }
 
 export interface Started {
@@ -66,30 +86,47 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
 export async function startProcess(s: StartInput): Promise<Started> {
   const tty = s.init.process.tty;
   const p = ioPaths(s.ioDir);
-  const raw = LogPump.openRawForContainer(s.ioDir);
-  fs.writeFileSync(p.exit, '');
-  const exitFd = fs.openSync(p.exit, fs.constants.O_WRONLY | fs.constants.O_APPEND);
-  let stdinR: number | undefined;
-  let stdinW: number | undefined;
-  if (s.openStdin && !tty) [stdinR, stdinW] = makePipe();
+  const keepStdin = s.openStdin && !tty;
   let child: ChildProcess;
-  try {
-    child = spawnShim({
-      procsFiles: s.procsFiles,
-      newNet: s.newNet,
-      tty,
-      stdin: stdinR ?? 'ignore',
-      stdout: raw.stdout,
-      stderr: raw.stderr,
-      exitFd,
-      stdinHolder: stdinW,
-    });
-  } finally {
-    for (const fd of [raw.stdout, raw.stderr, exitFd, stdinR]) if (fd !== undefined) fs.closeSync(fd);
+  let ch: LineChannel;
+  let shimCh: LineChannel | undefined;
+  let stdinW: number | undefined;
+  if (s.member) {
+    const m = s.member;
+    ({ child, ch } = m);
+    shimCh = tty ? m.shimCh : undefined;
+    claimFiles(m.dir, p);
+    m.shimCh.send(`${tty ? 1 : 0} ${keepStdin ? 1 : 0}\n`);
+    if (!tty) m.shimCh.destroy();
+    if (keepStdin) stdinW = m.stdinFd;
+    else fs.closeSync(m.stdinFd);
+    s.init.joinCgroups = s.procsFiles;
+    // A member always has its own network namespace: host mode joins the agent's.
+    if (!s.newNet && !s.init.joinNetns) s.init.joinNetns = `/proc/${process.pid}/ns/net`;
+  } else {
+    const raw = LogPump.openRawForContainer(s.ioDir);
+    fs.writeFileSync(p.exit, '');
+    const exitFd = fs.openSync(p.exit, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    let stdinR: number | undefined;
+    if (keepStdin) [stdinR, stdinW] = makePipe();
+    try {
+      child = spawnShim({
+        procsFiles: s.procsFiles,
+        newNet: s.newNet,
+        tty,
+        stdin: stdinR ?? 'ignore',
+        stdout: raw.stdout,
+        stderr: raw.stderr,
+        exitFd,
+        stdinHolder: stdinW,
+      });
+    } finally {
+      for (const fd of [raw.stdout, raw.stderr, exitFd, stdinR]) if (fd !== undefined) fs.closeSync(fd);
+    }
+    child.on('error', () => undefined);
+    ch = new LineChannel(child.stdio[3] as net.Socket);
+    shimCh = tty ? new LineChannel(child.stdio[4] as net.Socket) : undefined;
   }
-  child.on('error', () => undefined);
-  const ch = new LineChannel(child.stdio[3] as net.Socket);
-  const shimCh = tty ? new LineChannel(child.stdio[4] as net.Socket) : undefined;
   let pid = 0;
   let master: number | undefined;
   const fail = async (err: BerthError, code: number): Promise<never> => {

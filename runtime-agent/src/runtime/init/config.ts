@@ -54,6 +54,11 @@ export interface InitConfig {
   loopbackUp: boolean;
   /** Join this network namespace (/proc/PID/ns/net) instead of a new one. */
   joinNetns?: string;
+  /**
+   * A pre-started init: join the container's cgroups (cgroup.procs files) and only then create
+   * the cgroup namespace, so that its root is the container's cgroup.
+   */
+  joinCgroups?: string[];
   mounts: InitMount[];
   maskedPaths: string[];
   readonlyPaths: string[];

@@ -33,6 +33,11 @@ function main(): void {
   try {
     const req = createRequire(__filename);
     const libc = initLibc(req(process.argv[2]!) as Parameters<typeof initLibc>[0], process.argv[3]);
+    if (cfg.joinCgroups) {
+      // Writing 0 moves the writer's whole process; Node's threads go along.
+      for (const f of cfg.joinCgroups) fs.writeFileSync(f, '0');
+      libc.unshare(CLONE.NEWCGROUP);
+    }
     if (cfg.joinNetns) {
       const fd = libc.open(cfg.joinNetns, O.RDONLY | O.CLOEXEC);
       libc.setns(fd, CLONE.NEWNET);
