@@ -58,14 +58,17 @@ describeRoot('runtime: cgroup limits', () => {
     });
     await t.rt.start(c.id);
     let max = 0;
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      max = Math.max(max, t.rt.stats(c.id).pids.current);
+    // Sample until the bomb has pressed against the limit for a while (slow on a loaded host).
+    for (let i = 0, atLimit = 0; i < 200 && atLimit < 10; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const cur = t.rt.stats(c.id).pids.current;
+      max = Math.max(max, cur);
+      if (cur >= 45) atLimit++;
     }
     const st = t.rt.stats(c.id);
     expect(st.pids.limit).toBe(50);
     expect(max).toBeLessThanOrEqual(50);
-    expect(max).toBeGreaterThanOrEqual(40);
+    expect(max).toBeGreaterThanOrEqual(45);
     await t.rt.remove(c.id, { force: true });
   });
 
@@ -81,12 +84,13 @@ describeRoot('runtime: cgroup limits', () => {
     await new Promise((r) => setTimeout(r, 300));
     const a = t.rt.stats(c.id);
     const t0 = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 3000));
     const b = t.rt.stats(c.id);
     const wall = Number(process.hrtime.bigint() - t0);
     const share = (b.cpu.usageTotal - a.cpu.usageTotal) / wall;
     await t.rt.remove(c.id, { force: true });
-    expect(share).toBeGreaterThan(0.15);
+    // Near 25 %: never above the quota; below it only as far as a loaded host starves the loop.
+    expect(share).toBeGreaterThan(0.1);
     expect(share).toBeLessThan(0.3);
     expect(b.cpu.throttledPeriods).toBeGreaterThan(a.cpu.throttledPeriods);
   });

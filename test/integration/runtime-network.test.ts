@@ -5,6 +5,7 @@
  * the container stops and when it is removed). A hook failure fails the start and cleans up.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRoot } from '../support/env';
 import { busyboxRootfsDir } from '../support/rootfs';
@@ -63,8 +64,12 @@ describeRoot('runtime: network modes and hook', () => {
     const hostNs = fs.readlinkSync('/proc/self/ns/net');
     const none = await t.run({ networkMode: 'none', imageConfig: image, cmd: ['readlink', '/proc/self/ns/net'] });
     expect(none.stdout.trim()).not.toBe(hostNs);
-    const host = await t.run({ networkMode: 'host', imageConfig: image, cmd: ['readlink', '/proc/self/ns/net'] });
-    expect(host.stdout.trim()).toBe(hostNs);
+    const host = await t.run({
+      networkMode: 'host',
+      imageConfig: image,
+      cmd: ['sh', '-c', 'readlink /proc/self/ns/net; hostname'],
+    });
+    expect(host.stdout).toBe(`${hostNs}\n${os.hostname()}\n`);
     const peer = await t.rt.create({
       rootfs: { dir: bb.rootfs },
       networkMode: 'none',

@@ -3,6 +3,7 @@
  * fails at create with a typed error and nothing on disk.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgument, NotImplemented } from '../../errdefs';
 import type { InitMount, InitRlimit } from '../init/config';
@@ -136,7 +137,9 @@ export function buildSpec(id: string, o: CreateOptions, host: HostLimits): Conta
   const cmd = o.cmd !== undefined && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? [] : (img.Cmd ?? []);
   const args = [...entrypoint, ...cmd];
   if (args.length === 0 || args[0] === '') throw new InvalidArgument('No command specified');
-  const hostname = o.hostname ?? id.slice(0, 12);
+  const networkMode = o.networkMode ?? 'bridge';
+  // With the host's network the container takes the host's name (as Docker), else its short id.
+  const hostname = o.hostname ?? (networkMode === 'host' ? os.hostname() : id.slice(0, 12));
   if (!HOSTNAME_RE.test(hostname) || hostname.length > 64) throw new InvalidArgument(`invalid hostname: "${hostname}"`);
   const env = [...(img.Env ?? [])];
   for (const e of o.env ?? []) {
@@ -169,7 +172,6 @@ export function buildSpec(id: string, o: CreateOptions, host: HostLimits): Conta
     throw new InvalidArgument(`invalid stop timeout: ${stopTimeout}`);
   const shmSize = o.shmSize ?? DEFAULT_SHM_SIZE;
   if (!Number.isSafeInteger(shmSize) || shmSize < 0) throw new InvalidArgument('SHM size can not be less than 0');
-  const networkMode = o.networkMode ?? 'bridge';
   if (networkMode.startsWith('container:') && networkMode.length <= 'container:'.length)
     throw new InvalidArgument(`invalid network mode: ${networkMode}`);
   return {
