@@ -202,6 +202,13 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
       expect(u.out).toBe('1000\n');
       const tt = await run(['sh', '-c', 'tty; stty size'], { tty: true });
       expect(tt.out).toMatch(/^\/dev\/pts\/\d+\n10 40\n$/);
+      const rs = t.rt.exec.create(c.id, { cmd: ['sh', '-c', 'read x; stty size'], tty: true });
+      let rsOut = '';
+      const session = await t.rt.exec.start(rs.id, (_st, d) => (rsOut += d.toString()));
+      t.rt.exec.resize(rs.id, 33, 77);
+      session.write(Buffer.from('\n'));
+      expect(await session.exited).toBe(0);
+      expect(rsOut.replace(/\r/g, '')).toBe('\n33 77\n');
       await expect(run(['nosuchcommand'])).rejects.toThrow(/executable file not found/);
       const actions = events.filter((e) => e.id === c.id).map((e) => e.action);
       expect(actions).toContain('exec_create');

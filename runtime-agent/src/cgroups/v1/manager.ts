@@ -80,8 +80,7 @@ export class V1CgroupManager implements CgroupManager {
         fs.mkdirSync(parentDir, { recursive: true });
         if (h.controllers.includes('cpuset')) inheritCpuset(parentDir);
         const dir = path.join(parentDir, id);
-        fs.mkdirSync(dir);
-        made.push(dir);
+        if (!mkdirFresh(dir)) made.push(dir);
         if (h.controllers.includes('cpuset')) inheritCpuset(dir);
       }
       const cg = new V1Cgroup(id, this);
@@ -150,6 +149,21 @@ export class V1CgroupManager implements CgroupManager {
       ctrl: (c) => this.dir(c, id),
       all: this.hierarchies.map((h) => path.join(h.mount, this.parent, id)),
     };
+  }
+}
+
+/**
+ * mkdir, tolerating an empty leftover of an earlier run (a destroy that lost a race with an
+ * exiting task); returns true when the directory was already there.
+ */
+function mkdirFresh(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || readPids(path.join(dir, 'cgroup.procs')).length > 0)
+      throw err;
+    return true;
   }
 }
 

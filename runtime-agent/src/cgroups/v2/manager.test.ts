@@ -94,6 +94,16 @@ describe('cgroup v2 manager on v2 file formats', () => {
     expect(cg.isFrozen()).toBe(true);
   });
 
+  it('reuses an empty leftover directory but not one with processes', () => {
+    const m = new V2CgroupManager(root, 'berth', 2);
+    const dir = path.join(root, 'berth', 'left');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');
+    expect(m.create('left', { pidsLimit: 5 }).procsFiles).toEqual([path.join(dir, 'cgroup.procs')]);
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), '1234\n');
+    expect(() => m.create('left', {})).toThrow(/EEXIST/);
+  });
+
   it('refuses limits whose controller the hierarchy lacks', () => {
     fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'hugetlb\n');
     const m = new V2CgroupManager(root, 'berth', 2);

@@ -91,7 +91,13 @@ export class V2CgroupManager implements CgroupManager {
     this.validate(r);
     this.enableControllers();
     const dir = path.join(this.root, this.parent, id);
-    fs.mkdirSync(dir);
+    try {
+      fs.mkdirSync(dir);
+    } catch (err) {
+      // An empty leftover of an earlier run is reused.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || readPids(path.join(dir, 'cgroup.procs')).length > 0)
+        throw err;
+    }
     const cg = new V2Cgroup(id, dir);
     try {
       cg.update(r);
