@@ -136,6 +136,49 @@ describeRoot('runtime: agent restart and clean-up', () => {
     t = undefined;
   });
 
+  it('finishes what an agent killed mid-create or mid-remove left: records, directories, cgroups', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rt-'));
+    const first = await testRuntime({ dir: bb.rootfs }, { cgroupParent }, d);
+    const dataRoot = path.join(d, 'data');
+    const kept = await first.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      networkMode: 'none',
+      cmd: ['true'],
+    });
+    const removing = await first.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      networkMode: 'none',
+      cmd: ['sleep', '100'],
+    });
+    await first.rt.start(removing.id);
+    const pid = first.rt.inspect(removing.id).state.pid;
+    await first.rt.close();
+    // As if the agent died during remove (record says "removing", process and cgroup still there) …
+    const recFile = path.join(dataRoot, 'containers', removing.id, 'container.json');
+    const rec = JSON.parse(fs.readFileSync(recFile, 'utf8')) as { state: { status: string } };
+    rec.state.status = 'removing';
+    fs.writeFileSync(recFile, JSON.stringify(rec));
+    // … during create (a directory without a record) …
+    const halfId = crypto.randomBytes(32).toString('hex');
+    fs.mkdirSync(path.join(dataRoot, 'containers', halfId, 'io'), { recursive: true });
+    // … or after removing the record but before its cgroup.
+    const strayId = crypto.randomBytes(32).toString('hex');
+    const stray = first.rt.cgroups.create(strayId, {});
+    expect(stray.procsFiles.length).toBeGreaterThan(0);
+    t = await testRuntime({ dir: bb.rootfs }, { cgroupParent }, d);
+    expect(t.rt.list(true).map((c) => c.id)).toEqual([kept.id]);
+    expect(processStartTime(pid)).toBe(0);
+    expect(hostTraces(cgroupParent, { dataRoot })).toMatchObject({
+      cgroups: [],
+      processes: [],
+      containerDirs: [kept.id],
+    });
+    await t.cleanup();
+    t = undefined;
+  });
+
   it('leaves no mounts, cgroups, processes or files after 50 create/start/remove cycles', async () => {
     t = await testRuntime({ dir: bb.rootfs }, { cgroupParent });
     const dataRoot = path.join(t.dir, 'data');

@@ -285,6 +285,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
 
   /** The shim's exit file, or (if the shim vanished) the pid's liveness. */
   checkExit(c: Container): Promise<void> {
+    // A closed runtime no longer owns its containers (the next agent does).
+    if (this.closed) return Promise.resolve();
     const s = c.rec.state;
     if (c.finishing || (s.status !== 'running' && s.status !== 'paused')) return c.finishing ?? Promise.resolve();
     let text = '';
@@ -332,7 +334,11 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     if (cg) await cg.destroy().catch((e: unknown) => this.reportError('cgroup cleanup failed', e));
     c.cgroup = undefined;
     await this.detachNetwork(rec, false);
-    if (this.containers.has(rec.id)) this.store.save(rec);
+    try {
+      if (this.containers.has(rec.id)) this.store.save(rec);
+    } catch (err) {
+      this.reportError(`saving the state of ${rec.id} failed`, err);
+    }
     if (oom) this.emitEvent('oom', rec);
     this.emitEvent('die', rec, { exitCode: String(exitCode) });
     for (const w of c.exitWaiters.splice(0)) w(exitCode);
