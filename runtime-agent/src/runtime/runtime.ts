@@ -25,6 +25,7 @@ import { buildInitConfig, etcPaths, writeEtcFiles } from './init-config';
 import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
+import { checkExit, finishExit } from './exit';
 import { InitPool } from './pool';
 import { attachContainer, type AttachOptions, type AttachSession } from './attach';
 
@@ -287,61 +288,12 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   checkExit(c: Container): Promise<void> {
     // A closed runtime no longer owns its containers (the next agent does).
     if (this.closed) return Promise.resolve();
-    const s = c.rec.state;
-    if (c.finishing || (s.status !== 'running' && s.status !== 'paused')) return c.finishing ?? Promise.resolve();
-    let text = '';
-    try {
-      text = fs.readFileSync(ioPaths(this.ioDir(c.rec.id)).exit, 'utf8');
-    } catch {
-      /* not there */
-    }
-    let code: number | undefined;
-    if (text.endsWith('\n')) code = Number.parseInt(text, 10);
-    else if (!isSameProcess(s.shimPid, s.shimStart) && !isSameProcess(s.pid, s.pidStart)) code = 255;
-    if (code === undefined || Number.isNaN(code)) return Promise.resolve();
-    c.finishing = this.finishExit(c, code).finally(() => {
-      c.finishing = undefined;
-    });
-    return c.finishing;
+    return checkExit(this, c);
   }
 
   /** Record an exit: drain the output, OOM check, clean cgroup and network, tell waiters. */
-  async finishExit(c: Container, exitCode: number, finishedAt = new Date()): Promise<void> {
-    const rec = c.rec;
-    await c.io?.close().catch((e: unknown) => this.reportError('log drain failed', e));
-    c.io = undefined;
-    c.shimChild = undefined;
-    let cg = c.cgroup;
-    if (!cg) {
-      try {
-        cg = this.cgroups.open(rec.id);
-      } catch {
-        cg = undefined;
-      }
-    }
-    const oom = cg ? cg.oomKills() > rec.state.oomBase : false;
-    rec.state = {
-      ...rec.state,
-      status: 'exited',
-      pid: 0,
-      pidStart: 0,
-      shimPid: 0,
-      shimStart: 0,
-      exitCode,
-      oomKilled: oom,
-      finishedAt: finishedAt.toISOString(),
-    };
-    if (cg) await cg.destroy().catch((e: unknown) => this.reportError('cgroup cleanup failed', e));
-    c.cgroup = undefined;
-    await this.detachNetwork(rec, false);
-    try {
-      if (this.containers.has(rec.id)) this.store.save(rec);
-    } catch (err) {
-      this.reportError(`saving the state of ${rec.id} failed`, err);
-    }
-    if (oom) this.emitEvent('oom', rec);
-    this.emitEvent('die', rec, { exitCode: String(exitCode) });
-    for (const w of c.exitWaiters.splice(0)) w(exitCode);
+  finishExit(c: Container, exitCode: number, finishedAt = new Date()): Promise<void> {
+    return finishExit(this, c, exitCode, finishedAt);
   }
 
   private pollShims(): void {
