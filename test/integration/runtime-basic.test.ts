@@ -210,6 +210,11 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
       expect(await session.exited).toBe(0);
       expect(rsOut.replace(/\r/g, '')).toBe('\n33 77\n');
       await expect(run(['nosuchcommand'])).rejects.toThrow(/executable file not found/);
+      // Detached: no streams; the process runs and its exit code is recorded.
+      const d = t.rt.exec.create(c.id, { cmd: ['sh', '-c', 'echo lost; touch /tmp/detached; exit 3'] });
+      const ds = await t.rt.exec.start(d.id, () => undefined, { detach: true });
+      expect(await ds.exited).toBe(3);
+      expect((await run(['ls', '/tmp/detached'])).out).toBe('/tmp/detached\n');
       const actions = events.filter((e) => e.id === c.id).map((e) => e.action);
       expect(actions).toContain('exec_create');
       expect(actions).toContain('exec_start');
@@ -217,6 +222,21 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     } finally {
       await t.rt.remove(c.id, { force: true });
     }
+  });
+
+  it('removes an auto-remove container once it exited (docker run --rm)', async () => {
+    const c = await t.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sh', '-c', 'exit 4'],
+      autoRemove: true,
+      networkMode: 'none',
+    });
+    const removed = t.rt.wait(c.id, 'removed');
+    await t.rt.start(c.id);
+    expect(await removed).toBe(4);
+    expect(() => t.rt.inspect(c.id)).toThrow(/No such container/);
+    expect(events.filter((e) => e.id === c.id).map((e) => e.action)).toEqual(['create', 'start', 'die', 'destroy']);
   });
 
   it('stops with the stop signal, then SIGKILL after the timeout; kill sends any signal; restart runs again', async () => {

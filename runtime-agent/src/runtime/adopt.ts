@@ -44,7 +44,11 @@ export async function adoptAll(rt: ContainerRuntime): Promise<void> {
     const c: Container = { rec, pendingStdin: [], exitWaiters: [], removeWaiters: [] };
     rt.containers.set(id, c);
     const st = rec.state;
-    if (st.status !== 'running' && st.status !== 'paused') continue;
+    if (st.status !== 'running' && st.status !== 'paused') {
+      // An auto-remove container that exited before its removal finished.
+      if (rec.spec.autoRemove && st.status === 'exited') await rt.remove(id).catch(() => undefined);
+      continue;
+    }
     const ioDir = rt.ioDir(id);
     if (isSameProcess(st.shimPid, st.shimStart)) {
       try {

@@ -89,7 +89,7 @@ export class ExecManager {
   async start(
     id: string,
     onData: (stream: StreamName, chunk: Buffer) => void,
-    opts: { ttySize?: { rows: number; cols: number } } = {},
+    opts: { ttySize?: { rows: number; cols: number }; detach?: boolean } = {},
   ): Promise<ExecSession> {
     const e = this.execs.get(id);
     if (!e) throw new NotFound(`No such exec instance: ${id}`);
@@ -123,6 +123,9 @@ export class ExecManager {
       slave = openInContainer(c.rec.state.pid, `dev/pts/${n}`, O_RDWR | O_NOCTTY | O_CLOEXEC);
       if (opts.ttySize) resizePty(masterFd, opts.ttySize.rows, opts.ttySize.cols);
       stdio = [slave, slave, slave, 'pipe'];
+    } else if (opts.detach) {
+      // docker exec -d: output is discarded, as dockerd does.
+      stdio = ['ignore', 'ignore', 'ignore', 'pipe'];
     } else {
       stdio = [e.opts.attachStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'];
     }
@@ -153,7 +156,8 @@ export class ExecManager {
         [1, 'stdout'],
         [2, 'stderr'],
       ] as const) {
-        const stream = child.stdio[i] as net.Socket;
+        const stream = child.stdio[i] as net.Socket | null;
+        if (!stream) continue;
         stream.on('data', (chunk: Buffer) => onData(name, chunk));
         outputDone.push(new Promise<void>((r) => stream.once('close', () => r())));
       }

@@ -69,4 +69,7 @@ export async function finishExit(
   if (oom) rt.emitEvent('oom', rec);
   rt.emitEvent('die', rec, { exitCode: String(exitCode) });
   for (const w of c.exitWaiters.splice(0)) w(exitCode);
+  // docker run --rm: gone once it has exited (waiters for "removed" are woken by remove).
+  if (rec.spec.autoRemove && rt.containers.has(rec.id))
+    void rt.remove(rec.id).catch((e: unknown) => rt.reportError(`auto-remove of ${rec.id} failed`, e));
 }

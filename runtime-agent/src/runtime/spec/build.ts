@@ -199,5 +199,6 @@ export function buildSpec(id: string, o: CreateOptions, host: HostLimits): Conta
     shmSize: shmSize || DEFAULT_SHM_SIZE,
     networkMode,
     securityOpt: o.securityOpt ?? [],
+    autoRemove: !!o.autoRemove,
   };
 }

@@ -70,6 +70,8 @@ export interface CreateOptions {
   capDrop?: string[];
   securityOpt?: string[];
   privileged?: boolean;
+  /** HostConfig.AutoRemove (docker run --rm): removed by the runtime once it has exited. */
+  autoRemove?: boolean;
   resources?: CgroupResources;
   ulimits?: Ulimit[];
   /** Bytes for /dev/shm (default 64 MiB). */
@@ -109,4 +111,5 @@ export interface ContainerSpec {
   shmSize: number;
   networkMode: NetworkMode;
   securityOpt: string[];
+  autoRemove: boolean;
 }
