@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { ioPaths } from './logs/pump';
 import { isSameProcess } from './proc';
 import type { Container, ContainerRuntime } from './runtime';
+import { maybeRestart } from './restart';
 
 export function checkExit(rt: ContainerRuntime, c: Container): Promise<void> {
   const s = c.rec.state;
@@ -72,4 +73,5 @@ export async function finishExit(
   // docker run --rm: gone once it has exited (waiters for "removed" are woken by remove).
   if (rec.spec.autoRemove && rt.containers.has(rec.id))
     void rt.remove(rec.id).catch((e: unknown) => rt.reportError(`auto-remove of ${rec.id} failed`, e));
+  else maybeRestart(rt, c);
 }

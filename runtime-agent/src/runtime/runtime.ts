@@ -26,6 +26,7 @@ import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
 import { checkExit, finishExit } from './exit';
+import { cancelRestart, wantsStartAtBoot } from './restart';
 import { InitPool } from './pool';
 import { attachContainer, type AttachOptions, type AttachSession } from './attach';
 
@@ -54,6 +55,11 @@ export interface Container {
   exitWaiters: ((code: number) => void)[];
   removeWaiters: (() => void)[];
   shimChild?: import('node:child_process').ChildProcess;
+  /** Pending automatic restart (restart.ts) and its back-off step. */
+  restartTimer?: NodeJS.Timeout;
+  backoff?: number;
+  /** An automatic restart in progress (stop and remove wait for it). */
+  pendingStart?: Promise<void>;
 }
 
 export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
@@ -79,6 +85,11 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   /** Load every container, adopt running ones, clean what a killed agent left. */
   async init(): Promise<void> {
     await adoptAll(this);
+    for (const c of this.containers.values())
+      if (wantsStartAtBoot(c.rec))
+        await this.start(c.rec.id).catch((e: unknown) =>
+          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
+        );
     this.poll = setInterval(() => this.pollShims(), 2000);
     this.poll.unref();
     if (this.opts.initPool && this.opts.initPool > 0)
@@ -194,6 +205,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       throw new NotModified('container already started');
     if (rec.state.status === 'removing') throw new Conflict(`container ${rec.id} is being removed`);
     if (c.finishing) await c.finishing;
+    if (c.restartTimer) cancelRestart(c);
     let joinNetns: string | undefined;
     if (rec.spec.networkMode.startsWith('container:')) {
       const peer = this.get(rec.spec.networkMode.slice('container:'.length)).rec;
@@ -251,6 +263,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
         finishedAt: rec.state.finishedAt,
         oomBase: cgroup.oomKills(),
         killedByAgent: false,
+        manuallyStopped: false,
       };
       this.store.save(rec);
       const io = new ContainerIo(ioDir, rec.spec.tty, () => void this.checkExit(c));
@@ -324,6 +337,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       await this.checkExit(c);
       throw new Conflict(`Container ${c.rec.id} is not running`);
     }
+    if (signal === c.rec.spec.stopSignal) s.manuallyStopped = true;
     process.kill(s.pid, signal);
     this.emitEvent('kill', c.rec, { signal: String(signal) });
     // A frozen task cannot die: let SIGKILL through (as dockerd does).
@@ -345,8 +359,16 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
 
   async stop(ref: string, timeoutSec?: number, signal?: number): Promise<void> {
     const c = this.get(ref);
+    if (c.pendingStart) await c.pendingStart;
     const st = c.rec.state.status;
+    if (st === 'restarting') {
+      cancelRestart(c);
+      c.rec.state.manuallyStopped = true;
+      this.store.save(c.rec);
+      return;
+    }
     if (st !== 'running' && st !== 'paused') throw new NotModified('container already stopped');
+    c.rec.state.manuallyStopped = true;
     const t = timeoutSec ?? c.rec.spec.stopTimeout;
     if (st === 'paused') await this.unpause(ref);
     const exited = this.waitExit(c);
@@ -425,6 +447,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
     const rec = c.rec;
+    if (c.pendingStart) await c.pendingStart;
+    cancelRestart(c);
     const st = rec.state.status;
     if (st === 'running' || st === 'paused') {
       if (!opts.force)
@@ -488,6 +512,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     this.pool?.close();
     await this.exec.close();
     for (const c of this.containers.values()) {
+      if (c.restartTimer) clearTimeout(c.restartTimer);
       c.shimChild?.unref();
       await c.io?.detach();
       c.io = undefined;

@@ -28,6 +28,8 @@ export interface ContainerState {
   oomBase: number;
   /** Set while the agent itself is stopping or killing the container. */
   killedByAgent?: boolean;
+  /** Stopped by the user (stop, or kill with the stop signal): restart policies leave it alone. */
+  manuallyStopped?: boolean;
 }
 
 export interface ContainerRecord {

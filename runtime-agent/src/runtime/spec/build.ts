@@ -11,6 +11,7 @@ import { capabilityMask } from './caps';
 import { DEFAULT_SHM_SIZE, DEFAULT_STOP_TIMEOUT, RLIMITS, RLIMIT_NOFILE } from './defaults';
 import { parseSecurityOpts } from './security-opts';
 import { parseSignal } from './signals';
+import { validateRestartPolicy } from '../restart';
 import type { ContainerSpec, CreateOptions, MountOption } from './types';
 
 export interface HostLimits {
@@ -200,5 +201,6 @@ export function buildSpec(id: string, o: CreateOptions, host: HostLimits): Conta
     networkMode,
     securityOpt: o.securityOpt ?? [],
     autoRemove: !!o.autoRemove,
+    restartPolicy: validateRestartPolicy(o.restartPolicy, !!o.autoRemove),
   };
 }

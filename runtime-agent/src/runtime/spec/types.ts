@@ -1,6 +1,7 @@
 /** The container's options as callers give them (Docker's Config + HostConfig, trimmed) and the resolved spec. */
 import type { CgroupResources } from '../../cgroups/manager';
 import type { InitMount, InitRlimit } from '../init/config';
+import type { RestartPolicy } from '../restart';
 
 /** Root file system: overlay lower dirs (top-most first, overlayfs whiteouts) or a plain directory. */
 export type RootfsSource = { lowerDirs: string[] } | { dir: string };
@@ -72,6 +73,8 @@ export interface CreateOptions {
   privileged?: boolean;
   /** HostConfig.AutoRemove (docker run --rm): removed by the runtime once it has exited. */
   autoRemove?: boolean;
+  /** HostConfig.RestartPolicy. */
+  restartPolicy?: RestartPolicy;
   resources?: CgroupResources;
   ulimits?: Ulimit[];
   /** Bytes for /dev/shm (default 64 MiB). */
@@ -112,4 +115,5 @@ export interface ContainerSpec {
   networkMode: NetworkMode;
   securityOpt: string[];
   autoRemove: boolean;
+  restartPolicy?: RestartPolicy;
 }
