@@ -299,7 +299,7 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
 });
 
 async function waitForLog(t: TestRuntime, id: string, text: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     if ((await logsOf(t.rt, id)).stdout.includes(text)) return;
     await new Promise((r) => setTimeout(r, 25));
   }

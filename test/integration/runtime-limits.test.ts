@@ -114,7 +114,7 @@ describeRoot('runtime: cgroup limits', () => {
     await expect(t.rt.pause(c.id)).rejects.toMatchObject({ kind: 'Conflict' });
     await t.rt.unpause(c.id);
     expect(t.rt.inspect(c.id).state.status).toBe('running');
-    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 200 && (await count()) <= frozen; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await count()).toBeGreaterThan(frozen);
     // SIGKILL reaches a paused container (it is thawed for it).
     await t.rt.pause(c.id);

@@ -70,9 +70,10 @@ describeRoot('runtime: agent restart and clean-up', () => {
     const quitter = await agent.run({ ...base, name: 'quitter', cmd: ['sh', '-c', 'sleep 1; echo bye; exit 42'] });
     await agent.kill9();
     const deadAt = Date.now();
-    await sleep(1800);
+    // The quitter ends while no agent is there; the others keep running (and writing).
+    await until('the quitter to exit', () => processStartTime(quitter.pid) === 0);
+    await sleep(500);
     for (const c of [ticker, tty, cat]) expect(processStartTime(c.pid)).toBeGreaterThan(0);
-    expect(processStartTime(quitter.pid)).toBe(0);
 
     t = await testRuntime({ dir: bb.rootfs }, { cgroupParent }, dir);
     const rt = t.rt;
@@ -82,14 +83,14 @@ describeRoot('runtime: agent restart and clean-up', () => {
     expect(byName.tty!.state.status).toBe('running');
     expect(byName.quitter!.state.status).toBe('exited');
     expect(byName.quitter!.state.exitCode).toBe(42);
-    expect(Date.parse(byName.quitter!.state.finishedAt)).toBeLessThan(Date.now() - 300);
+    expect(Date.parse(byName.quitter!.state.finishedAt)).toBeLessThan(Date.now() - 200);
     expect(Date.parse(byName.quitter!.state.finishedAt)).toBeGreaterThan(deadAt - 2000);
     expect((await logsOf(rt, quitter.id)).stdout).toBe('bye\n');
 
     // Output written while no agent was there is in the log, once, in order.
     await sleep(300);
     const ticks = (await logsOf(rt, ticker.id)).stdout.trim().split('\n');
-    expect(ticks.length).toBeGreaterThan(30);
+    expect(ticks.length).toBeGreaterThan(10);
     ticks.forEach((l, i) => expect(l).toBe(`tick ${i + 1}`));
 
     // The pty master came back from the shim: input reaches the container, output comes back.
