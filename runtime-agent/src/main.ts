@@ -32,44 +32,42 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const daemon = new Daemon({ flags, log });
-  // Signal handlers go in before start: the socket answers before start() returns (its mode and
-  // owner are set after listen), and a SIGTERM in that window must stop the daemon, not kill it.
-  let started = false;
-  let signalled: NodeJS.Signals | undefined;
-  let finish: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => (finish = resolve));
-  const shutdown = (): void => {
-    daemon.stop().then(
-      () => finish(0),
-      (err: unknown) => {
-        log.error('shutdown failed', { error: errorMessage(err) });
-        finish(1);
-      },
-    );
-  };
+  // Signal handlers go in before start(): the socket answers while start() still sets its mode,
+  // and a SIGTERM in that window must shut down cleanly (containers keep running either way).
+  const started = daemon.start();
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let signalled = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (signalled) {
       log.warn('second signal: exiting now', { signal: sig });
-      finish(1);
+      resolveExit(1);
       return;
     }
-    signalled = sig;
+    signalled = true;
     log.info('received signal, shutting down', { signal: sig });
-    if (started) shutdown();
+    started
+      .catch(() => undefined)
+      .then(() => daemon.stop())
+      .then(
+        () => resolveExit(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { error: errorMessage(err) });
+          resolveExit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGPIPE', () => undefined);
   try {
-    await daemon.start();
+    await started;
   } catch (err) {
     log.fatal(`failed to start daemon: ${errorMessage(err)}`);
     if (!isBerthError(err) && err instanceof Error && err.stack) log.debug('stack', { stack: err.stack });
     return 1;
   }
-  started = true;
-  if (signalled) shutdown();
-  return await done;
+  return await exited;
 }
 
 main(process.argv.slice(2)).then(

@@ -32,14 +32,18 @@ export function nativeArch(): string {
   return process.arch;
 }
 
-/** True on a musl libc host (Alpine): koffi ships a separate build for it. */
+let musl: boolean | undefined;
+
+/** True on a musl libc host (Alpine): koffi ships a separate build for it. Cached: a report costs ~100 ms. */
 export function isMusl(): boolean {
+  if (musl !== undefined) return musl;
   try {
     const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    return !report?.header?.glibcVersionRuntime;
+    musl = !report?.header?.glibcVersionRuntime;
   } catch {
-    return false;
+    musl = false;
   }
+  return musl;
 }
 
 /** The directory inside a koffi prebuild package for this host: linux_x64, musl_x64, linux_arm64 … */

@@ -27,6 +27,8 @@ export interface BerthdHandle {
   readonly dataRoot: string;
   readonly execRoot: string;
   readonly logFile: string;
+  /** The daemon's own cgroup parent (berth-test-<dir name>, unless given in args). */
+  readonly cgroupParent: string;
   readonly child: ChildProcess;
   readonly pid: number;
   log(): string;
@@ -97,12 +99,28 @@ export async function waitForPing(socket: string, timeoutMs = 15_000, child?: Ch
   }
 }
 
+/** rmdir <hierarchy>/<parent> in every cgroup hierarchy (it is empty once the daemon's containers are gone). */
+export function removeCgroupParent(parent: string): void {
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (!/ - cgroup2? /.test(line)) continue;
+    try {
+      fs.rmdirSync(path.join(line.split(' ')[4]!, parent));
+    } catch {
+      /* not there or not empty */
+    }
+  }
+}
+
 export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandle> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berthd-test-'));
   const socket = path.join(dir, 'berth.sock');
   const dataRoot = path.join(dir, 'data');
   const execRoot = path.join(dir, 'exec');
   const logFile = path.join(dir, 'berthd.log');
+  // Unique per state dir, so a restarted daemon on the same dir finds its containers' cgroups.
+  const given = opts.args?.indexOf('--cgroup-parent') ?? -1;
+  const cgroupParent =
+    given >= 0 ? opts.args![given + 1]! : `berth-test-${path.basename(dir).replace(/^berthd-test-/, '')}`;
   const out = fs.openSync(logFile, 'a');
   const args = [
     berthdBin,
@@ -115,6 +133,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandl
     execRoot,
     '--log-level',
     opts.logLevel ?? 'debug',
+    ...(given >= 0 ? [] : ['--cgroup-parent', cgroupParent]),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
@@ -138,6 +157,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandl
     dataRoot,
     execRoot,
     logFile,
+    cgroupParent,
     child,
     pid: child.pid ?? -1,
     log: () => fs.readFileSync(logFile, 'utf8'),
@@ -155,6 +175,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandl
       await exited;
     },
     cleanup() {
+      removeCgroupParent(cgroupParent);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -19,6 +19,8 @@ import { NetworkApiBackend } from '../network/api-backend';
 import { networkConfigFromFlags } from '../network/config';
 import { NetworkService } from '../network/service';
 import { BERTH_VERSION } from '../version';
+import { ContainerRuntime } from '../runtime/runtime';
+import { daemonSecurityOptions } from '../runtime/spec/security-opts';
 import { readHostInfo, type HostInfo } from './host-info';
 import { lockDataRoot, type DataRootLock } from './lockfile';
 import type { Logger } from './logger';
@@ -55,6 +57,8 @@ export class Daemon {
   readonly events = new EventBus();
   volumes: VolumeStore | undefined;
   images: ImageService | undefined;
+  /** The containers (set once start() has adopted them). */
+  runtime: ContainerRuntime | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -83,6 +87,16 @@ export class Daemon {
     this.images.init();
     this.images.setEventSink((action, imageId, attrs) => this.events.publish('image', action, imageId, attrs));
     registerImageRoutes(this.router, this.images);
+    // Containers that ran on while no agent was there are adopted before the API answers.
+    const runtime = new ContainerRuntime({
+      dataRoot: flags.dataRoot,
+      execRoot: flags.execRoot,
+      cgroupParent: flags.cgroupParent,
+      initPool: flags.initPool,
+      onError: (msg, err) => log.warn(msg, { error: err }),
+    });
+    this.runtime = runtime;
+    await runtime.init();
 
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),
@@ -94,8 +108,8 @@ export class Daemon {
         debug: flags.logLevel === 'debug',
         startedAt: this.startedAt,
       }),
-      counts: () => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: this.images?.count ?? 0 }),
-      securityOptions: () => ['name=cgroupns'],
+      counts: () => ({ ...runtime.counts(), images: this.images?.count ?? 0 }),
+      securityOptions: () => daemonSecurityOptions(),
       networkDrivers: () => ['bridge', 'host', 'null'],
       eventListeners: () => this.events.subscriberCount,
       warnings: () => [],
@@ -124,6 +138,8 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.opts.log.info('shutting down');
       await this.server?.close();
+      // Containers keep running: the next agent re-adopts them.
+      await this.runtime?.close();
       await this.images?.close();
       await this.network?.shutdown();
       this.lock?.release();

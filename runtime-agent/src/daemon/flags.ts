@@ -20,6 +20,10 @@ export interface DaemonFlags {
   mtu: number;
   ipForward: boolean;
   firewallBackend: string;
+  /** cgroup parent of the containers, relative to each hierarchy root. */
+  cgroupParent: string;
+  /** Container inits kept pre-started (0 = none). */
+  initPool: number;
   help: boolean;
   version: boolean;
 }
@@ -49,6 +53,8 @@ Options:
       --mtu int                   MTU of bridges and container interfaces (default 1500)
       --ip-forward                Enable net.ipv4.ip_forward when containers need outbound access (default true)
       --firewall-backend string   "auto", "nftables" or "iptables" (default "auto")
+      --cgroup-parent string      Parent cgroup of the containers (default "berth")
+      --init-pool int             Container inits kept pre-started for fast starts (default 1)
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -h, --help                      Print usage
   -v, --version                   Print version information and quit
@@ -74,6 +80,11 @@ const VALUE_FLAGS: Record<string, Setter> = {
     f.mtu = Number(v);
   },
   '--firewall-backend': (f, v) => (f.firewallBackend = v),
+  '--cgroup-parent': (f, v) => (f.cgroupParent = v),
+  '--init-pool': (f, v) => {
+    if (!/^\d+$/.test(v) || Number(v) > 16) throw new InvalidArgument(`invalid --init-pool "${v}": want 0 to 16`);
+    f.initPool = Number(v);
+  },
   '-l': (f, v) => setLevel(f, v),
   '--log-level': (f, v) => setLevel(f, v),
 };
@@ -116,6 +127,8 @@ export function parseFlags(argv: readonly string[]): DaemonFlags {
     mtu: 1500,
     ipForward: true,
     firewallBackend: 'auto',
+    cgroupParent: 'berth',
+    initPool: 1,
     help: false,
     version: false,
   };

@@ -1,0 +1,522 @@
+/**
+ * ContainerRuntime: the containers of one daemon, with their state on disk, driven by the Engine
+ * API (or a test) without HTTP. Lifecycle and I/O live here; the process chain in shim.ts and
+ * start.ts, exec in exec.ts, re-adoption after an agent restart in adopt.ts.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCgroupManager } from '../cgroups';
+import type { CgroupManager, CgroupStats, ContainerCgroup } from '../cgroups/manager';
+import { Conflict, InvalidArgument, NotFound, NotModified } from '../errdefs';
+import type { ContainerAction, RuntimeEvents } from './events';
+import { ContainerIo } from './io';
+import { readLogs, type ReadLogsOptions } from './logs/reader';
+import { ioPaths, type LogEntry, type StreamName } from './logs/pump';
+import { generateName, validateName } from './names';
+import { needsHook, type NetworkHook } from './network-hook';
+import { isSameProcess } from './proc';
+import { prepareRootfs, validateRootfs } from './rootfs';
+import { buildSpec, type HostLimits } from './spec/build';
+import type { CreateOptions } from './spec/types';
+import { StartError, startProcess } from './start';
+import { StateStore, newContainerId, newState, type ContainerRecord } from './state';
+import { buildInitConfig, etcPaths, writeEtcFiles } from './init-config';
+import { hostLimits } from './host-limits';
+import { ExecManager } from './exec';
+import { adoptAll } from './adopt';
+import { checkExit, finishExit } from './exit';
+import { cancelRestart, wantsStartAtBoot } from './restart';
+import { InitPool } from './pool';
+import { attachContainer, type AttachOptions, type AttachSession } from './attach';
+
+export type { AttachOptions, AttachSession } from './attach';
+
+export interface RuntimeOptions {
+  dataRoot: string;
+  execRoot: string;
+  /** cgroup parent (relative to each hierarchy root), default "berth". */
+  cgroupParent?: string;
+  cgroups?: CgroupManager;
+  network?: NetworkHook;
+  /** Warnings and errors of background work (exit handling, adoption). */
+  onError?: (msg: string, err: unknown) => void;
+  /** Number of pre-started container inits kept ready (pool.ts); 0 = start every init cold. */
+  initPool?: number;
+}
+
+/** In-memory side of one container. */
+export interface Container {
+  rec: ContainerRecord;
+  io?: ContainerIo;
+  cgroup?: ContainerCgroup;
+  pendingStdin: Buffer[];
+  finishing?: Promise<void>;
+  exitWaiters: ((code: number) => void)[];
+  removeWaiters: (() => void)[];
+  shimChild?: import('node:child_process').ChildProcess;
+  /** Pending automatic restart (restart.ts) and its back-off step. */
+  restartTimer?: NodeJS.Timeout;
+  backoff?: number;
+  /** An automatic restart in progress (stop and remove wait for it). */
+  pendingStart?: Promise<void>;
+}
+
+export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
+  readonly store: StateStore;
+  readonly cgroups: CgroupManager;
+  readonly containers = new Map<string, Container>();
+  readonly exec: ExecManager;
+  private readonly limits: HostLimits;
+  private poll: NodeJS.Timeout | undefined;
+  private pool: InitPool | undefined;
+  private closed = false;
+
+  constructor(readonly opts: RuntimeOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.store = new StateStore(opts.dataRoot);
+    fs.mkdirSync(opts.execRoot, { recursive: true, mode: 0o700 });
+    this.cgroups = opts.cgroups ?? createCgroupManager(opts.cgroupParent ?? 'berth');
+    this.limits = hostLimits(this.cgroups.version);
+    this.exec = new ExecManager(this);
+  }
+
+  /** Load every container, adopt running ones, clean what a killed agent left. */
+  async init(): Promise<void> {
+    await adoptAll(this);
+    for (const c of this.containers.values())
+      if (wantsStartAtBoot(c.rec))
+        await this.start(c.rec.id).catch((e: unknown) =>
+          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
+        );
+    this.poll = setInterval(() => this.pollShims(), 2000);
+    this.poll.unref();
+    if (this.opts.initPool && this.opts.initPool > 0)
+      this.pool = new InitPool(path.join(this.opts.dataRoot, 'pool'), this.opts.initPool, (m, e) =>
+        this.reportError(m, e),
+      );
+  }
+
+  emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    const attributes: Record<string, string> = { name: rec.name, image: rec.image, ...rec.spec.labels, ...extra };
+    this.emit('event', { action, id: rec.id, attributes, timeNano: BigInt(Date.now()) * 1_000_000n });
+  }
+
+  reportError(msg: string, err: unknown): void {
+    this.opts.onError?.(msg, err);
+  }
+
+  // ---- lookup --------------------------------------------------------------------------------
+
+  /** By full id, name, or unique id prefix. */
+  get(ref: string): Container {
+    const byId = this.containers.get(ref);
+    if (byId) return byId;
+    const name = ref.startsWith('/') ? ref.slice(1) : ref;
+    for (const c of this.containers.values()) if (c.rec.name === name) return c;
+    const matches = [...this.containers.values()].filter((c) => c.rec.id.startsWith(ref));
+    if (matches.length === 1 && ref.length > 0) return matches[0]!;
+    if (matches.length > 1) throw new InvalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+    throw new NotFound(`No such container: ${ref}`);
+  }
+
+  inspect(ref: string): ContainerRecord {
+    return structuredClone(this.get(ref).rec);
+  }
+
+  list(all = true): ContainerRecord[] {
+    return [...this.containers.values()]
+      .filter((c) => all || c.rec.state.status === 'running' || c.rec.state.status === 'paused')
+      .map((c) => structuredClone(c.rec))
+      .sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  counts(): { containers: number; running: number; paused: number; stopped: number } {
+    let running = 0;
+    let paused = 0;
+    for (const c of this.containers.values()) {
+      if (c.rec.state.status === 'running') running++;
+      else if (c.rec.state.status === 'paused') paused++;
+    }
+    const n = this.containers.size;
+    return { containers: n, running, paused, stopped: n - running - paused };
+  }
+
+  dir(id: string): string {
+    return this.store.dir(id);
+  }
+
+  ioDir(id: string): string {
+    return path.join(this.store.dir(id), 'io');
+  }
+
+  // ---- create --------------------------------------------------------------------------------
+
+  async create(o: CreateOptions): Promise<ContainerRecord> {
+    const id = newContainerId();
+    validateRootfs(o.rootfs);
+    const spec = buildSpec(id, o, this.limits);
+    this.cgroups.validate(spec.resources);
+    const name = o.name ? validateName(o.name) : generateName((n) => this.nameTaken(n));
+    if (this.nameTaken(name))
+      throw new Conflict(`Conflict. The container name "/${name}" is already in use by another container.`);
+    let netPeer: ContainerRecord | undefined;
+    if (spec.networkMode.startsWith('container:')) netPeer = this.get(spec.networkMode.slice('container:'.length)).rec;
+    const rec: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: o.image ?? '',
+      imageId: o.imageId ?? '',
+      rootfs: o.rootfs,
+      spec,
+      state: newState(),
+      restartCount: 0,
+    };
+    if (netPeer) rec.spec.networkMode = `container:${netPeer.id}`;
+    const dir = this.store.dir(id);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+      fs.mkdirSync(this.ioDir(id), { mode: 0o700 });
+      prepareRootfs(dir, o.rootfs);
+      writeEtcFiles(dir, spec, o, netPeer ? this.store.dir(netPeer.id) : undefined);
+      this.store.save(rec);
+    } catch (err) {
+      this.store.remove(id);
+      throw err;
+    }
+    this.containers.set(id, { rec, pendingStdin: [], exitWaiters: [], removeWaiters: [] });
+    this.emitEvent('create', rec);
+    return structuredClone(rec);
+  }
+
+  private nameTaken(n: string): boolean {
+    for (const c of this.containers.values()) if (c.rec.name === n) return true;
+    return false;
+  }
+
+  // ---- start ---------------------------------------------------------------------------------
+
+  async start(ref: string, opts: { ttySize?: { rows: number; cols: number } } = {}): Promise<void> {
+    const c = this.get(ref);
+    const rec = c.rec;
+    if (rec.state.status === 'running' || rec.state.status === 'paused')
+      throw new NotModified('container already started');
+    if (rec.state.status === 'removing') throw new Conflict(`container ${rec.id} is being removed`);
+    if (c.finishing) await c.finishing;
+    if (c.restartTimer) cancelRestart(c);
+    let joinNetns: string | undefined;
+    if (rec.spec.networkMode.startsWith('container:')) {
+      const peer = this.get(rec.spec.networkMode.slice('container:'.length)).rec;
+      if (peer.state.status !== 'running' && peer.state.status !== 'paused')
+        throw new Conflict(`cannot join network of a non running container: ${peer.id}`);
+      joinNetns = `/proc/${peer.state.pid}/ns/net`;
+    }
+    const dir = this.store.dir(rec.id);
+    const rootfs = prepareRootfs(dir, rec.rootfs);
+    const cgroup = this.cgroups.create(rec.id, rec.spec.resources);
+    const init = buildInitConfig(rec, dir, rootfs, this.cgroups, joinNetns);
+    const hook = this.opts.network;
+    const useHook = !!hook && needsHook(rec.spec.networkMode);
+    let attached = false;
+    const ioDir = this.ioDir(rec.id);
+    try {
+      const started = await startProcess({
+        ioDir,
+        procsFiles: cgroup.procsFiles,
+        newNet: rec.spec.networkMode !== 'host' && !joinNetns,
+        init,
+        openStdin: rec.spec.openStdin,
+        ...(opts.ttySize ? { ttySize: opts.ttySize } : {}),
+        member: this.pool?.take(),
+        beforeGo: async (pid) => {
+          if (!useHook) return;
+          attached = true;
+          const res = await hook.attach({
+            containerId: rec.id,
+            containerName: rec.name,
+            networkMode: rec.spec.networkMode,
+            hostname: rec.spec.hostname,
+            pid,
+            netnsPath: `/proc/${pid}/ns/net`,
+          });
+          const etc = etcPaths(dir);
+          // In place: the container's bind mounts point at these inodes.
+          if (res?.etcHosts !== undefined) fs.writeFileSync(etc.hosts, res.etcHosts);
+          if (res?.resolvConf !== undefined) fs.writeFileSync(etc.resolvConf, res.resolvConf);
+        },
+      });
+      c.cgroup = cgroup;
+      c.shimChild = started.child;
+      rec.state = {
+        ...rec.state,
+        status: 'running',
+        pid: started.pid,
+        pidStart: started.pidStart,
+        shimPid: started.shimPid,
+        shimStart: started.shimStart,
+        exitCode: 0,
+        oomKilled: false,
+        error: '',
+        startedAt: new Date().toISOString(),
+        finishedAt: rec.state.finishedAt,
+        oomBase: cgroup.oomKills(),
+        killedByAgent: false,
+        manuallyStopped: false,
+      };
+      this.store.save(rec);
+      const io = new ContainerIo(ioDir, rec.spec.tty, () => void this.checkExit(c));
+      c.io = io;
+      io.begin(started.master, started.stdinFd, c.pendingStdin.splice(0));
+      started.child.once('exit', () => void this.checkExit(c));
+      this.emitEvent('start', rec);
+      void this.checkExit(c);
+    } catch (err) {
+      await cgroup.destroy().catch((e: unknown) => this.reportError('cgroup cleanup failed', e));
+      if (attached && hook) await this.detachNetwork(rec, false);
+      if (err instanceof StartError) {
+        rec.state.exitCode = err.exitCode;
+        rec.state.error = err.message;
+        this.store.save(rec);
+        throw err.error;
+      }
+      throw err;
+    }
+  }
+
+  async detachNetwork(rec: ContainerRecord, removing: boolean): Promise<void> {
+    const hook = this.opts.network;
+    if (!hook || !needsHook(rec.spec.networkMode)) return;
+    try {
+      await hook.detach({ containerId: rec.id, networkMode: rec.spec.networkMode, removing });
+    } catch (err) {
+      this.reportError('network detach failed', err);
+    }
+  }
+
+  // ---- exit ----------------------------------------------------------------------------------
+
+  /** The shim's exit file, or (if the shim vanished) the pid's liveness. */
+  checkExit(c: Container): Promise<void> {
+    // A closed runtime no longer owns its containers (the next agent does).
+    if (this.closed) return Promise.resolve();
+    return checkExit(this, c);
+  }
+
+  /** Record an exit: drain the output, OOM check, clean cgroup and network, tell waiters. */
+  finishExit(c: Container, exitCode: number, finishedAt = new Date()): Promise<void> {
+    return finishExit(this, c, exitCode, finishedAt);
+  }
+
+  private pollShims(): void {
+    for (const c of this.containers.values()) {
+      const st = c.rec.state.status;
+      if (
+        (st === 'running' || st === 'paused') &&
+        !c.finishing &&
+        !isSameProcess(c.rec.state.shimPid, c.rec.state.shimStart)
+      )
+        void this.checkExit(c);
+    }
+  }
+
+  // ---- signals, stop, pause ------------------------------------------------------------------
+
+  private running(ref: string): Container {
+    const c = this.get(ref);
+    const st = c.rec.state.status;
+    if (st !== 'running' && st !== 'paused') throw new Conflict(`Container ${c.rec.id} is not running`);
+    return c;
+  }
+
+  async kill(ref: string, signal: number = 9): Promise<void> {
+    const c = this.running(ref);
+    const s = c.rec.state;
+    if (!isSameProcess(s.pid, s.pidStart)) {
+      await this.checkExit(c);
+      throw new Conflict(`Container ${c.rec.id} is not running`);
+    }
+    if (signal === c.rec.spec.stopSignal) s.manuallyStopped = true;
+    process.kill(s.pid, signal);
+    this.emitEvent('kill', c.rec, { signal: String(signal) });
+    // A frozen task cannot die: let SIGKILL through (as dockerd does).
+    if (signal === 9 && s.status === 'paused') await this.unpause(ref).catch(() => undefined);
+  }
+
+  /** Resolves with the exit code once the container is not running. */
+  waitExit(c: Container): Promise<number> {
+    const st = c.rec.state.status;
+    if (st !== 'running' && st !== 'paused') return Promise.resolve(c.rec.state.exitCode);
+    return this.exitPromise(c);
+  }
+
+  /** The next exit; keeps the event loop alive while someone waits (the watch does not). */
+  private exitPromise(c: Container): Promise<number> {
+    const keep = setInterval(() => undefined, 1 << 30);
+    return new Promise<number>((resolve) => c.exitWaiters.push(resolve)).finally(() => clearInterval(keep));
+  }
+
+  async stop(ref: string, timeoutSec?: number, signal?: number): Promise<void> {
+    const c = this.get(ref);
+    if (c.pendingStart) await c.pendingStart;
+    const st = c.rec.state.status;
+    if (st === 'restarting') {
+      cancelRestart(c);
+      c.rec.state.manuallyStopped = true;
+      this.store.save(c.rec);
+      return;
+    }
+    if (st !== 'running' && st !== 'paused') throw new NotModified('container already stopped');
+    c.rec.state.manuallyStopped = true;
+    const t = timeoutSec ?? c.rec.spec.stopTimeout;
+    if (st === 'paused') await this.unpause(ref);
+    const exited = this.waitExit(c);
+    try {
+      await this.kill(ref, signal ?? c.rec.spec.stopSignal);
+    } catch {
+      /* exited meanwhile */
+    }
+    if (t >= 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), t * 1000))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        try {
+          await this.kill(ref, 9);
+        } catch {
+          /* exited meanwhile */
+        }
+      }
+    }
+    await exited;
+    this.emitEvent('stop', c.rec);
+  }
+
+  async restart(ref: string, timeoutSec?: number): Promise<void> {
+    const c = this.get(ref);
+    if (c.rec.state.status === 'running' || c.rec.state.status === 'paused') await this.stop(ref, timeoutSec);
+    c.rec.restartCount++;
+    await this.start(ref);
+    this.emitEvent('restart', c.rec);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const c = this.running(ref);
+    if (c.rec.state.status === 'paused') throw new Conflict(`Container ${c.rec.id} is already paused`);
+    await this.cgroupOf(c).freeze();
+    c.rec.state.status = 'paused';
+    this.store.save(c.rec);
+    this.emitEvent('pause', c.rec);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.running(ref);
+    if (c.rec.state.status !== 'paused') throw new Conflict(`Container ${c.rec.id} is not paused`);
+    await this.cgroupOf(c).thaw();
+    c.rec.state.status = 'running';
+    this.store.save(c.rec);
+    this.emitEvent('unpause', c.rec);
+  }
+
+  cgroupOf(c: Container): ContainerCgroup {
+    c.cgroup ??= this.cgroups.open(c.rec.id);
+    return c.cgroup;
+  }
+
+  stats(ref: string): CgroupStats {
+    return this.cgroupOf(this.running(ref)).stats();
+  }
+
+  /** Docker's wait conditions. */
+  async wait(ref: string, condition: 'not-running' | 'next-exit' | 'removed' = 'not-running'): Promise<number> {
+    const c = this.get(ref);
+    if (condition === 'removed') {
+      await new Promise<void>((r) => c.removeWaiters.push(r));
+      return c.rec.state.exitCode;
+    }
+    if (condition === 'next-exit') return this.exitPromise(c);
+    return this.waitExit(c);
+  }
+
+  // ---- remove --------------------------------------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const c = this.get(ref);
+    const rec = c.rec;
+    if (c.pendingStart) await c.pendingStart;
+    cancelRestart(c);
+    const st = rec.state.status;
+    if (st === 'running' || st === 'paused') {
+      if (!opts.force)
+        throw new Conflict(
+          `You cannot remove a ${st} container ${rec.id}. Stop the container before attempting removal or force remove`,
+        );
+      const exited = this.waitExit(c);
+      await this.kill(ref, 9).catch(() => undefined);
+      await exited;
+    }
+    if (c.finishing) await c.finishing;
+    if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
+    rec.state.status = 'removing';
+    this.store.save(rec);
+    await this.exec.forget(rec.id);
+    await this.purge(rec.id, rec);
+    this.containers.delete(rec.id);
+    this.emitEvent('destroy', rec);
+    for (const w of c.removeWaiters.splice(0)) w();
+  }
+
+  /** Remove everything a container has on the host: cgroup, network, files. */
+  async purge(id: string, rec: ContainerRecord | undefined): Promise<void> {
+    try {
+      await this.cgroups.open(id).destroy();
+    } catch {
+      /* none */
+    }
+    if (rec) await this.detachNetwork(rec, true);
+    this.store.remove(id);
+  }
+
+  // ---- logs and attach -----------------------------------------------------------------------
+
+  logs(ref: string, opts: ReadLogsOptions = {}): AsyncGenerator<LogEntry> {
+    const c = this.get(ref);
+    return readLogs(ioPaths(this.ioDir(c.rec.id)).json, c.io?.pump, opts);
+  }
+
+  /**
+   * Live output (chunks as the container writes them; for a TTY only "stdout") and stdin.
+   * Attach before start to see everything and to buffer stdin until the container runs.
+   */
+  attach(ref: string, opts: AttachOptions, onData: (stream: StreamName, chunk: Buffer) => void): AttachSession {
+    return attachContainer(this, this.get(ref), opts, onData);
+  }
+
+  resize(ref: string, rows: number, cols: number): void {
+    const c = this.running(ref);
+    if (!c.rec.spec.tty) throw new Conflict(`Container ${c.rec.id} has no TTY`);
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || rows > 65535 || cols > 65535)
+      throw new InvalidArgument('invalid tty size');
+    c.io?.resize(rows, cols);
+  }
+
+  /** Stop watching containers; they keep running (agent shutdown). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    this.pool?.close();
+    await this.exec.close();
+    for (const c of this.containers.values()) {
+      if (c.restartTimer) clearTimeout(c.restartTimer);
+      c.shimChild?.unref();
+      await c.io?.detach();
+      c.io = undefined;
+    }
+    this.removeAllListeners();
+  }
+}
