@@ -134,6 +134,8 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandl
     '--log-level',
     opts.logLevel ?? 'debug',
     ...(given >= 0 ? [] : ['--cgroup-parent', cgroupParent]),
+    // Tests reach containers from the host only: no need to turn on the host's IP forwarding.
+    ...((opts.args ?? []).some((a) => a.startsWith('--ip-forward')) ? [] : ['--ip-forward=false']),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

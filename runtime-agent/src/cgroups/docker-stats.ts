@@ -56,8 +56,14 @@ export function dockerStatsJson(
   const m = now.stats.memory;
   const memory =
     version === 1
-      ? { usage: m.usage, max_usage: m.maxUsage, stats: m.stat, failcnt: m.failcnt, limit: m.limit || os.totalmem() }
-      : { usage: m.usage, stats: m.stat, limit: m.limit || os.totalmem() };
+      ? {
+          usage: m.usage,
+          max_usage: m.maxUsage,
+          stats: m.stat,
+          failcnt: m.failcnt,
+          limit: m.limit && m.limit < os.totalmem() ? m.limit : os.totalmem(),
+        }
+      : { usage: m.usage, stats: m.stat, limit: m.limit && m.limit < os.totalmem() ? m.limit : os.totalmem() };
   return {
     read: now.read.toISOString(),
     preread: prev ? prev.read.toISOString() : '0001-01-01T00:00:00Z',

@@ -11,6 +11,11 @@ import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
 import { registerEventRoutes } from '../api/routes/system/events';
 import { registerVolumeRoutes } from '../api/routes/volumes';
 import { registerImageRoutes } from '../api/routes/images';
+import { registerContainerRoutes } from '../api/routes/containers';
+import { registerExecRoutes } from '../api/routes/exec';
+import { runtimeNetworkHook } from '../containers/network-adapter';
+import { cleanStaleViews, RootfsViews } from '../containers/rootfs-view';
+import { ContainerService } from '../containers/service';
 import { EventBus } from '../events/bus';
 import { ImageService } from '../images/image-service';
 import { VolumeStore } from '../volumes/store';
@@ -59,6 +64,8 @@ export class Daemon {
   images: ImageService | undefined;
   /** The containers (set once start() has adopted them). */
   runtime: ContainerRuntime | undefined;
+  /** Docker's containers over the runtime (the container and exec routes' backend). */
+  containers: ContainerService | undefined;
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -87,16 +94,39 @@ export class Daemon {
     this.images.init();
     this.images.setEventSink((action, imageId, attrs) => this.events.publish('image', action, imageId, attrs));
     registerImageRoutes(this.router, this.images);
+
+    this.volumes = new VolumeStore(path.join(flags.dataRoot, 'volumes'), this.events);
+    this.volumes.init();
+    registerVolumeRoutes(this.router, this.volumes);
+
+    const network = new NetworkService(networkConfigFromFlags(flags, log));
+    this.network = network;
+    cleanStaleViews(path.join(flags.dataRoot, 'containers'));
     // Containers that ran on while no agent was there are adopted before the API answers.
     const runtime = new ContainerRuntime({
       dataRoot: flags.dataRoot,
       execRoot: flags.execRoot,
       cgroupParent: flags.cgroupParent,
       initPool: flags.initPool,
+      network: runtimeNetworkHook(network, (cid) => this.containers?.engine(cid)),
       onError: (msg, err) => log.warn(msg, { error: err }),
     });
     this.runtime = runtime;
     await runtime.init();
+    this.containers = new ContainerService({
+      runtime,
+      images: this.images,
+      volumes: this.volumes,
+      network,
+      events: this.events,
+      views: new RootfsViews(),
+      log,
+    });
+    this.containers.init();
+    await network.start(this.containers.containerSource());
+    registerNetworkRoutes(this.router, new NetworkApiBackend(network));
+    registerContainerRoutes(this.router, this.containers);
+    registerExecRoutes(this.router, this.containers.execBackend());
 
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),
@@ -117,13 +147,6 @@ export class Daemon {
     registerSystemRoutes(this.router, system);
     registerEventRoutes(this.router, this.events);
 
-    this.volumes = new VolumeStore(path.join(flags.dataRoot, 'volumes'), this.events);
-    this.volumes.init();
-    registerVolumeRoutes(this.router, this.volumes);
-    this.network = new NetworkService(networkConfigFromFlags(flags, log));
-    await this.network.start();
-    registerNetworkRoutes(this.router, new NetworkApiBackend(this.network));
-
     this.server = new ApiServer({ router: this.router, log, group: flags.group });
     try {
       for (const s of sockets) await this.server.listen(s);
@@ -139,6 +162,7 @@ export class Daemon {
       this.opts.log.info('shutting down');
       await this.server?.close();
       // Containers keep running: the next agent re-adopts them.
+      this.containers?.close();
       await this.runtime?.close();
       await this.images?.close();
       await this.network?.shutdown();

@@ -13,7 +13,9 @@ export type ContainerAction =
   | 'destroy'
   | 'exec_create'
   | 'exec_start'
-  | 'exec_die';
+  | 'exec_die'
+  | 'rename'
+  | 'update';
 
 export interface ContainerEvent {
   action: ContainerAction;

@@ -209,19 +209,38 @@ export class VolumeStore {
     if (isMountPoint(dir)) umount(dir, MNT_DETACH);
   }
 
-  /** Fill a fresh, empty volume from a directory of the image (Docker's copy-up on first use). */
-  async populate(name: string, fromDir: string): Promise<void> {
+  /** True when the volume was never filled from an image and is empty (Docker copies only then). */
+  isFresh(name: string): boolean {
+    const m = this.volumes.get(name);
+    if (!m || m.populated) return false;
+    try {
+      return fs.readdirSync(this.dataDir(name)).length === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  markPopulated(name: string): void {
     const m = this.volumes.get(name);
     if (!m || m.populated) return;
+    m.populated = true;
+    fs.writeFileSync(path.join(this.root, name, META), JSON.stringify(m));
+  }
+
+  /** Fill a fresh, empty volume from a directory (Docker's copy-up on first use). */
+  async populate(name: string, fromDir: string): Promise<void> {
+    if (!this.isFresh(name)) {
+      this.markPopulated(name);
+      return;
+    }
     const dir = this.dataDir(name);
-    if (fs.readdirSync(dir).length === 0 && fs.existsSync(fromDir)) {
+    if (fs.existsSync(fromDir)) {
       await run('cp', ['-a', '--', `${fromDir}/.`, dir]);
       const st = fs.lstatSync(fromDir);
       fs.chownSync(dir, st.uid, st.gid);
       fs.chmodSync(dir, st.mode & 0o7777);
     }
-    m.populated = true;
-    fs.writeFileSync(path.join(this.root, name, META), JSON.stringify(m));
+    this.markPopulated(name);
   }
 }
 
