@@ -18,6 +18,12 @@ export interface SshdOptions {
   hostKeyDir?: string;
   /** Extra sshd_config lines, e.g. "AllowStreamLocalForwarding no". */
   config?: string[];
+  /**
+   * Sessions get HOME set to an empty dir, so the login shell reads no rc file. This machine's
+   * root ~/.bashrc (pyenv init) costs seconds per command under load; suites that test something
+   * else than set-up cost use this. ssh-provision keeps the real one on purpose.
+   */
+  lightShell?: boolean;
   port?: number;
 }
 
@@ -82,7 +88,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   fs.mkdirSync(authDir, { mode: 0o755 });
   const port = opts.port ?? (await freePort());
   const logFile = path.join(dir, 'sshd.log');
+  const lightHome = path.join(dir, 'home');
+  if (opts.lightShell) fs.mkdirSync(lightHome, { mode: 0o755 });
+  // sshd takes the first value of a keyword: the test's own lines come first.
   const config = [
+    ...(opts.config ?? []),
+    ...(opts.lightShell ? [`SetEnv HOME=${lightHome}`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     ...hostKeys.map((k) => `HostKey ${k}`),
@@ -98,7 +109,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     'LogLevel VERBOSE',
     'PrintMotd no',
     'Subsystem sftp /usr/lib/openssh/sftp-server',
-    ...(opts.config ?? []),
   ];
   const configFile = path.join(dir, 'sshd_config');
   fs.writeFileSync(configFile, config.join('\n') + '\n');

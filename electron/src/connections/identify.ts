@@ -45,11 +45,13 @@ export async function identifyOver(dial: Dial, timeoutMs: number): Promise<Engin
   }
 }
 
+export interface AgentVersion {
+  engine: EngineIdentity;
+  body: VersionBody;
+}
+
 /** /version over one dialed stream, raw and classified; undefined when no engine answers. */
-export async function agentVersionOver(
-  dial: Dial,
-  timeoutMs: number,
-): Promise<{ engine: EngineIdentity; body: VersionBody } | undefined> {
+export async function agentVersionOver(dial: Dial, timeoutMs: number): Promise<AgentVersion | undefined> {
   try {
     const r = await httpGet(dial, '/version', timeoutMs);
     if (r.status !== 200) return undefined;

@@ -140,7 +140,7 @@ export class ManagedConnection {
 
   private adopt(est: Established): void {
     this.current = est;
-    this.agent.maxSockets = est.maxSockets ?? Infinity;
+    this.agent.limit(est.maxSockets);
     this.states.set({ status: 'connected', engine: est.engine });
     for (const w of [...this.waiters]) w();
     void est.lost.then((err) => this.lost(est, err ?? new Error('the connection closed')));

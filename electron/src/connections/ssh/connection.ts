@@ -8,7 +8,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ParsedKey } from 'ssh2';
 import { ConnectionFailure } from '../errors';
-import { agentVersionOver, identifyOver, isBundleAgent } from '../identify';
+import { agentVersionOver, identifyOver, isBundleAgent, type AgentVersion } from '../identify';
 import { ManagedConnection, type EstablishContext, type Established, type TransportInfo } from '../managed';
 import type { AgentBundle } from '../remote/bundle';
 import { DEFAULT_SOCKET, probeFacts, resolvePlacement } from '../remote/facts';
@@ -134,16 +134,16 @@ export class SshConnection implements AgentConnection {
     t: number,
   ): Promise<{ dialer: AgentDialer; engine: EngineIdentity }> {
     const fwd = await probeForwarding(session, socket, t);
-    if (fwd === 'prohibited') {
+    const dialer = streamLocalDialer(session, socket, t);
+    const engine = fwd === 'open' ? await identifyOver(dialer.dial, t) : undefined;
+    if (!engine) {
+      // An existing engine has no dial-stdio of ours to fall back on.
       throw new ConnectionFailure(
         'Unreachable',
-        `${this.label} does not allow forwarding to ${socket} (AllowStreamLocalForwarding/AllowTcpForwarding); ` +
-          `use the Berth agent instead of an existing engine, or allow forwarding`,
+        `no engine answers on ${socket} at ${this.label}, or the server does not forward to it ` +
+          `(AllowStreamLocalForwarding/AllowTcpForwarding, or the socket's permissions)`,
       );
     }
-    const dialer = streamLocalDialer(session, socket, t);
-    const engine = fwd === 'allowed' ? await identifyOver(dialer.dial, t) : undefined;
-    if (!engine) throw new ConnectionFailure('Unreachable', `no engine answers on ${socket} at ${this.label}`);
     this.lastSetup = { reused: true, uploaded: false, transport: 'ssh streamlocal' };
     return { dialer, engine };
   }
@@ -159,7 +159,7 @@ export class SshConnection implements AgentConnection {
     const fwd = await probeForwarding(session, socket, t);
 
     // The quick way back: this app's agent answers on the socket. No command runs on the host.
-    if (fwd === 'allowed') {
+    if (fwd === 'open') {
       const dialer = streamLocalDialer(session, socket, t);
       const found = await agentVersionOver(dialer.dial, t);
       if (found && isBundleAgent(found, bundle)) {
@@ -182,15 +182,23 @@ export class SshConnection implements AgentConnection {
       const target = bundle.targetForMachine(facts.machine);
       bundle.checkFiles(target);
       const placement = resolvePlacement(cfg.agent, facts.installRoot, bundle.version);
-      const dialer =
-        fwd === 'prohibited'
-          ? dialStdioDialer(session, placement.installDir, socket, t)
-          : streamLocalDialer(session, socket, t);
-      if (fwd === 'prohibited' && facts.installedId === target.id && facts.sidecar?.bundleId === target.id) {
-        const found = await agentVersionOver(dialer.dial, t);
-        if (found && isBundleAgent(found, bundle)) {
-          this.lastSetup = { reused: true, uploaded: false, transport: `ssh ${dialer.kind}` };
-          return { dialer, engine: found.engine };
+      // sshd answers a refused forwarding and a missing socket alike; dial-stdio tells them apart.
+      const streamlocal = streamLocalDialer(session, socket, t);
+      const stdio = dialStdioDialer(session, placement.installDir, socket, t);
+      const candidates = fwd === 'open' ? [streamlocal] : fwd === 'prohibited' ? [stdio] : [streamlocal, stdio];
+      const reach = async (): Promise<{ dialer: AgentDialer; found: AgentVersion } | undefined> => {
+        for (const dialer of candidates) {
+          const found = await agentVersionOver(dialer.dial, t);
+          if (found) return { dialer, found };
+        }
+        return undefined;
+      };
+
+      if (fwd !== 'open' && facts.installedId === target.id && facts.sidecar?.bundleId === target.id) {
+        const r = await reach();
+        if (r && isBundleAgent(r.found, bundle)) {
+          this.lastSetup = { reused: true, uploaded: false, transport: `ssh ${r.dialer.kind}` };
+          return { dialer: r.dialer, engine: r.found.engine };
         }
       }
       const ready = await provisionAgent({
@@ -205,15 +213,15 @@ export class SshConnection implements AgentConnection {
         commandTimeoutMs: t,
         progress: (d) => ctx.progress(d),
       });
-      const found = await agentVersionOver(dialer.dial, t);
-      if (!found || !isBundleAgent(found, bundle)) {
+      const r = await reach();
+      if (!r || !isBundleAgent(r.found, bundle)) {
         throw new ConnectionFailure(
           'AgentFailed',
-          `the Berth agent started on ${this.label} (pid ${ready.pid}) but ${found ? `another engine (${found.engine.version}) answers` : 'nothing answers'} on ${socket} through ${dialer.kind}`,
+          `the Berth agent started on ${this.label} (pid ${ready.pid}) but ${r ? `another engine (${r.found.engine.version}) answers` : 'does not answer'} on ${socket}`,
         );
       }
-      this.lastSetup = { reused: ready.reused, uploaded: ready.uploaded, transport: `ssh ${dialer.kind}` };
-      return { dialer, engine: found.engine };
+      this.lastSetup = { reused: ready.reused, uploaded: ready.uploaded, transport: `ssh ${r.dialer.kind}` };
+      return { dialer: r.dialer, engine: r.found.engine };
     } finally {
       session.endSftp();
       await host.close?.();

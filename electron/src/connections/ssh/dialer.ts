@@ -8,8 +8,9 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Dial } from '../transport/channel-agent';
+import { sleep } from '../transport/deadline';
 import { shCommand } from '../remote/host';
-import { ChannelOpenError, OPEN_CONNECT_FAILED, type SshSession } from './session';
+import { ChannelOpenError, type SshSession } from './session';
 
 export type DialerKind = 'streamlocal' | 'dial-stdio';
 
@@ -21,7 +22,7 @@ export interface AgentDialer {
 }
 
 /** Sessions left for the pool in dial-stdio mode (pty session, SFTP, lock and a spare excluded). */
-export const DIAL_STDIO_MAX_SOCKETS = 6;
+export const DIAL_STDIO_MAX_SOCKETS = 5;
 
 export function streamLocalDialer(session: SshSession, socketPath: string, timeoutMs: number): AgentDialer {
   return {
@@ -47,18 +48,33 @@ export function dialStdioDialer(
   return {
     kind: 'dial-stdio',
     dial: async () => {
-      const ch = await session.execStream(command, { timeoutMs });
-      // Diagnostics only; must be read so the channel window never fills.
-      ch.stderr.resume();
-      return ch as Duplex;
+      // Sessions of closed channels linger until their process exits (a slow login shell can take
+      // seconds), so sshd may refuse a new one for a while (MaxSessions): try again meanwhile.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const ch = await session.execStream(command, { timeoutMs });
+          // Diagnostics only; must be read so the channel window never fills.
+          ch.stderr.resume();
+          return ch as Duplex;
+        } catch (err) {
+          if (!(err instanceof ChannelOpenError) || attempt >= 20 || session.isClosed) throw err;
+          await sleep(Math.min(2000, 100 * 2 ** attempt));
+        }
+      }
     },
     maxSockets: DIAL_STDIO_MAX_SOCKETS,
   };
 }
 
-export type ForwardingProbe = 'allowed' | 'allowed-no-socket' | 'prohibited';
+/**
+ * 'open': a channel to the socket opened (something listens, sshd forwards).
+ * 'prohibited': the server said so (reason 1).
+ * 'failed': no channel, for a reason OpenSSH does not tell apart — nothing listens, the socket
+ * is not ours, or forwarding is disabled (sshd answers "open failed", reason 2, to all three).
+ */
+export type ForwardingProbe = 'open' | 'prohibited' | 'failed';
 
-/** Opens (and closes) one streamlocal channel to learn whether sshd forwards to the socket. */
+/** Opens (and closes) one streamlocal channel to the socket. */
 export async function probeForwarding(
   session: SshSession,
   socketPath: string,
@@ -67,12 +83,9 @@ export async function probeForwarding(
   try {
     const ch = await session.openStreamLocal(socketPath, timeoutMs);
     ch.destroy();
-    return 'allowed';
+    return 'open';
   } catch (err) {
-    if (err instanceof ChannelOpenError) {
-      if (err.prohibited) return 'prohibited';
-      if (err.reason === OPEN_CONNECT_FAILED) return 'allowed-no-socket';
-    }
+    if (err instanceof ChannelOpenError) return err.prohibited ? 'prohibited' : 'failed';
     throw err;
   }
 }

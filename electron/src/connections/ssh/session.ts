@@ -132,9 +132,16 @@ export class SshSession {
     const started = new Promise<ClientChannel>((resolve, reject) => {
       try {
         this.client.exec(command, opts.pty ? { pty: { term: 'dumb', rows: 24, cols: 80 } } : {}, (err, ch) => {
-          if (err)
-            reject(new ConnectionFailure('Unreachable', `cannot run a command on ${this.label}: ${err.message}`));
-          else resolve(this.track(ch));
+          if (!err) resolve(this.track(ch));
+          else {
+            const reason = (err as Error & { reason?: number | string }).reason;
+            // A refused session (sshd's MaxSessions, for one) is a ChannelOpenError: it may pass.
+            reject(
+              reason !== undefined
+                ? new ChannelOpenError(`cannot run a command on ${this.label}: ${err.message}`, reason)
+                : new ConnectionFailure('Unreachable', `cannot run a command on ${this.label}: ${err.message}`),
+            );
+          }
         });
       } catch (err) {
         reject(new ConnectionFailure('Unreachable', `cannot run a command on ${this.label}: ${errorText(err)}`));

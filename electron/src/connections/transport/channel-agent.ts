@@ -32,9 +32,19 @@ export class ChannelAgent extends http.Agent {
       keepAliveMsecs: 30_000,
       scheduling: 'lifo',
       maxFreeSockets: 32,
-      ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}),
     });
     this.label = opts.label ?? 'channel';
+    this.limit(opts.maxSockets);
+  }
+
+  /**
+   * Caps the connections (undefined: no cap). Node counts a connection in maxSockets only once
+   * createConnection has called back, so with asynchronous dialing a burst of requests would all
+   * dial at once; maxTotalSockets counts from the start of the dial, so the cap holds.
+   */
+  limit(max: number | undefined): void {
+    this.maxSockets = max ?? Infinity;
+    this.maxTotalSockets = max ?? Infinity;
   }
 
   override createConnection(
