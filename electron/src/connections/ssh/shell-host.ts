@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { ConnectionFailure } from '../errors';
 import { shCommand, shq, type ExecResult, type Release, type RemoteHost, type RunOptions } from '../remote/host';
-import { withTimeout } from '../transport/deadline';
+import { settlesWithin, withTimeout } from '../transport/deadline';
 import { SshRemoteHost } from './remote-host';
 import type { SshSession } from './session';
 
@@ -183,10 +183,7 @@ export class ShellSessionHost implements RemoteHost {
   async close(): Promise<void> {
     if (this.ch.destroyed) return;
     this.ch.end('exit\n');
-    await Promise.race([
-      new Promise<void>((resolve) => this.ch.once('close', () => resolve())),
-      new Promise<void>((resolve) => setTimeout(resolve, 3000).unref()),
-    ]);
+    await settlesWithin(new Promise<void>((resolve) => this.ch.once('close', () => resolve())), 3000);
     this.ch.destroy();
   }
 }

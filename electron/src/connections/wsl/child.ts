@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { ConnectionFailure } from '../errors';
+import { settlesWithin } from '../transport/deadline';
 
 export interface WslTarget {
   wslCommand: readonly string[];
@@ -53,8 +54,7 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
 export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
   const exited = exitOf(child);
   child.stdin?.end();
-  const waited = (ms: number): Promise<boolean> =>
-    Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  const waited = (ms: number): Promise<boolean> => settlesWithin(exited, ms);
   if (await waited(graceMs)) return;
   child.kill('SIGTERM');
   if (await waited(2000)) return;

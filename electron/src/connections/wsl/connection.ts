@@ -9,6 +9,7 @@
  */
 import type Dockerode from 'dockerode';
 import { ConnectionFailure, errorText } from '../errors';
+import { settlesWithin } from '../transport/deadline';
 import { agentVersionOver, isBundleAgent } from '../identify';
 import { ManagedConnection, type EstablishContext, type Established, type TransportInfo } from '../managed';
 import type { AgentBundle, BundleTarget } from '../remote/bundle';
@@ -111,6 +112,7 @@ export class WslConnection implements AgentConnection {
       target.id,
       ...this.muxArgs(p),
     ]);
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     let stderr = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => {
@@ -133,7 +135,9 @@ export class WslConnection implements AgentConnection {
     const text = first.toString('latin1');
     if (text.startsWith('SSH-')) return { kind: 'ssh', stream, child, stderr: () => stderr };
     stream.destroy();
-    const code = await Promise.race([exitOf(child), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+    // 'close' comes once stderr is drained too (the handshake line may come last).
+    await settlesWithin(closed, 5000);
+    const code = child.exitCode;
     await stopChild(child, 0);
     const need = /^BERTH-NEED-INSTALL (\S+)/.exec(text);
     if (need) return { kind: 'need-install', machine: need[1]! };
