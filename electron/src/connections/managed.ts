@@ -1,15 +1,18 @@
 /**
  * The life cycle the ssh and wsl connections share: one dockerode for the connection's whole
- * life on one ChannelAgent; an `establish` step (transport + agent set-up) that yields a dialer;
+ * life; an `establish` step (transport + agent set-up) that yields a dialer, and per transport a
+ * fresh ChannelAgent behind the dockerode's modem, so pooled channels of a lost transport are
+ * never reused (an ssh2 channel on a dead connection is not closed until its session is);
  * a health check; on loss, reconnect with back-off (state `reconnecting`) until it works, a
  * permanent error (auth, host key, sudo, space) or the attempts run out (state `failed`).
  * Requests made while reconnecting wait a little for the connection to come back.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
+import type Modem from 'docker-modem';
+import Dockerode from 'dockerode';
 import { asFailure, ConnectionFailure, errorText, isPermanent } from './errors';
-import { pinnedDocker } from './modem';
+import { pinnedModem } from './modem';
 import { backoffDelay, DEFAULT_RECONNECT, HealthMonitor } from './reconnect';
 import { StateHolder } from './state';
 import { ChannelAgent, type Dial } from './transport/channel-agent';
@@ -49,7 +52,8 @@ const DIAL_WAIT_MS = 10_000;
 
 export class ManagedConnection {
   private readonly states = new StateHolder();
-  private readonly agent: ChannelAgent;
+  private agent: ChannelAgent;
+  private readonly modem: Modem;
   private readonly client: Dockerode;
   private current: Established | undefined;
   private connecting: Promise<EngineIdentity> | undefined;
@@ -65,7 +69,8 @@ export class ManagedConnection {
     private readonly tuning: TransportTuning = {},
   ) {
     this.agent = new ChannelAgent(() => this.dial(), { label });
-    this.client = pinnedDocker({ agent: this.agent });
+    this.modem = pinnedModem({ agent: this.agent });
+    this.client = new Dockerode({ modem: this.modem } as unknown as Dockerode.DockerOptions);
   }
 
   get state(): ConnectionState {
@@ -140,7 +145,7 @@ export class ManagedConnection {
 
   private adopt(est: Established): void {
     this.current = est;
-    this.agent.limit(est.maxSockets);
+    this.freshPool(est.maxSockets);
     this.states.set({ status: 'connected', engine: est.engine });
     for (const w of [...this.waiters]) w();
     void est.lost.then((err) => this.lost(est, err ?? new Error('the connection closed')));
@@ -150,6 +155,14 @@ export class ManagedConnection {
       (err) => this.lost(est, new Error(`the agent stopped answering: ${err.message}`)),
     );
     this.health.start();
+  }
+
+  /** A new ChannelAgent behind the modem; the old pool (and anything on it) is destroyed. */
+  private freshPool(maxSockets: number | undefined): void {
+    const old = this.agent;
+    this.agent = new ChannelAgent(() => this.dial(), { label: this.label, maxSockets });
+    (this.modem as unknown as { agent: http.Agent }).agent = this.agent;
+    old.destroy();
   }
 
   private ping(): Promise<void> {
@@ -174,6 +187,8 @@ export class ManagedConnection {
     this.current = undefined;
     this.health?.stop();
     this.health = undefined;
+    // Requests on the lost transport fail now, not when its channels finally close.
+    this.freshPool(undefined);
     void est.close();
     this.scheduleReconnect(1, errorText(err));
   }

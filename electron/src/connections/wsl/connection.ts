@@ -15,7 +15,7 @@ import { ManagedConnection, type EstablishContext, type Established, type Transp
 import type { AgentBundle, BundleTarget } from '../remote/bundle';
 import { resolvePlacement, type ResolvedPlacement } from '../remote/facts';
 import { script } from '../remote/host';
-import { ensureInstalled, removeOldVersions } from '../remote/install';
+import { ensureInstalled, installIsCurrent, removeOldVersions } from '../remote/install';
 import { connectSsh } from '../ssh/connect';
 import { streamLocalDialer } from '../ssh/dialer';
 import type {
@@ -47,7 +47,9 @@ const START_SCRIPT = script(
 type Started =
   | { kind: 'ssh'; stream: ChildStdio; child: ReturnType<typeof spawnInDistro>; stderr: () => string }
   | { kind: 'need-install'; machine: string }
-  | { kind: 'corrupt'; message: string };
+  | { kind: 'corrupt'; message: string }
+  /** Exited without a word of SSH or a handshake: maybe a damaged install, maybe not. */
+  | { kind: 'failed'; error: ConnectionFailure };
 
 export class WslConnection implements AgentConnection {
   readonly kind = 'wsl' as const;
@@ -144,10 +146,12 @@ export class WslConnection implements AgentConnection {
     const handshake = /\{"berth":"agent".*\}/.exec(stderr)?.[0];
     if (code === 4 || handshake?.includes('"InstallCorrupt"'))
       return { kind: 'corrupt', message: handshake ?? stderr.trim() };
-    throw new ConnectionFailure(
+    const error = new ConnectionFailure(
       code === 1 && handshake ? 'AgentFailed' : 'Unreachable',
       `the Berth agent could not start in WSL distro ${this.config.distro} (exit ${code}): ${(handshake ?? stderr).trim().slice(-600) || 'no output'}`,
     );
+    if (handshake) throw error;
+    return { kind: 'failed', error };
   }
 
   private async install(
@@ -185,7 +189,13 @@ export class WslConnection implements AgentConnection {
     for (let round = 0; round < 3; round++) {
       if (ctx.signal.aborted) throw new ConnectionFailure('Cancelled', 'connecting was cancelled');
       ctx.progress(`starting the Berth agent in WSL distro ${this.config.distro}`);
-      const started = await this.startMux(target, p, t);
+      let started = await this.startMux(target, p, t);
+      if (started.kind === 'failed') {
+        // The agent's own code did not run far enough to say why: check the install's files.
+        const intact = await installIsCurrent(new WslRemoteHost(this.target), p.installDir, target.id, true, t);
+        if (intact || round === 2) throw started.error;
+        started = { kind: 'corrupt', message: started.error.message };
+      }
       if (started.kind === 'need-install' || started.kind === 'corrupt') {
         if (started.kind === 'need-install') target = bundle.targetForMachine(started.machine);
         if (round === 2) break;
