@@ -20,8 +20,13 @@ export interface ChannelAgentOptions {
   label?: string;
 }
 
+type AddRequest = (req: http.ClientRequest, options: http.RequestOptions) => void;
+
 export class ChannelAgent extends http.Agent {
   private readonly label: string;
+  /** Dials under way: Node counts a connection against maxSockets only once it is created. */
+  private pending = 0;
+  private cap = Infinity;
 
   constructor(
     private readonly dial: Dial,
@@ -37,23 +42,41 @@ export class ChannelAgent extends http.Agent {
     this.limit(opts.maxSockets);
   }
 
-  /**
-   * Caps the connections (undefined: no cap). Node counts a connection in maxSockets only once
-   * createConnection has called back, so with asynchronous dialing a burst of requests would all
-   * dial at once; maxTotalSockets counts from the start of the dial, so the cap holds.
-   */
+  /** Caps the connections (undefined: no cap). */
   limit(max: number | undefined): void {
-    this.maxSockets = max ?? Infinity;
-    this.maxTotalSockets = max ?? Infinity;
+    this.cap = max ?? Infinity;
+    this.maxSockets = this.cap;
+  }
+
+  /**
+   * Node's Agent counts a connection against maxSockets only once createConnection has called
+   * back, so a burst of requests would all dial at once. While it decides, the dials under way
+   * are taken off the cap, so they count too. (addRequest is Agent's internal entry point.)
+   */
+  addRequest(req: http.ClientRequest, options: http.RequestOptions): void {
+    const base = (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
+    this.maxSockets = this.cap === Infinity ? Infinity : Math.max(0, this.cap - this.pending);
+    try {
+      base.call(this, req, options);
+    } finally {
+      this.maxSockets = this.cap;
+    }
   }
 
   override createConnection(
     _options: http.ClientRequestArgs,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): undefined {
+    this.pending++;
     this.dial().then(
-      (stream) => callback?.(null, asSocketLike(stream)),
-      (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
+      (stream) => {
+        this.pending--;
+        callback?.(null, asSocketLike(stream));
+      },
+      (err: unknown) => {
+        this.pending--;
+        callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex);
+      },
     );
     return undefined;
   }
