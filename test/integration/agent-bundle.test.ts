@@ -25,7 +25,7 @@ async function readArchive(file: string): Promise<Map<string, Buffer>> {
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       if (header.type === 'file') out.set(header.name, Buffer.concat(chunks));
       next();

@@ -63,7 +63,7 @@ function sha(data: Buffer | string): string {
 async function tarGz(file: string, entries: Record<string, string>): Promise<void> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const [name, content] of Object.entries(entries)) p.entry({ name, mode: 0o644 }, content);
   p.finalize();
