@@ -152,3 +152,29 @@ describe('asSocketLike', () => {
     raw.destroy();
   });
 });
+
+describe('asSocketLike with http keep-alive', () => {
+  it('drops the per-request timeout listener when the socket goes back to the pool', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    const raw = new PassThrough();
+    let shimmed: Duplex | undefined;
+    const agent = new ChannelAgent(async () => {
+      shimmed = pipeDuplex(server);
+      return shimmed;
+    });
+    for (let i = 0; i < 15; i++) {
+      await new Promise<void>((resolve, reject) => {
+        http
+          .get({ agent, host: 'x.invalid', path: '/', timeout: 5000 }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', reject);
+      });
+    }
+    expect(shimmed!.listenerCount('timeout')).toBeLessThanOrEqual(1);
+    agent.destroy();
+    raw.destroy();
+    server.close();
+  });
+});

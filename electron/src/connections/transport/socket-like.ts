@@ -48,10 +48,15 @@ export function asSocketLike<T extends Duplex>(stream: T): T & SocketMethods {
     if (timer) arm();
     return write(...args);
   };
+  // As net.Socket: a callback is added as a once-listener, and setTimeout(0, cb) removes it
+  // (http's keep-alive path relies on that to drop its per-request listener).
   s.setTimeout = (ms: number, cb?: () => void) => {
     idleMs = ms > 0 ? ms : 0;
     s.timeout = idleMs;
-    if (cb) s.once('timeout', cb);
+    if (cb) {
+      if (idleMs > 0) s.once('timeout', cb);
+      else s.removeListener('timeout', cb);
+    }
     arm();
     return s;
   };
