@@ -84,24 +84,24 @@ describeRoot(
       });
     });
 
-    it('no space on the install root: NoSpace, nothing left behind, and connecting works once there is room', async () => {
+    it('no space on the install root: NoSpace, nothing left behind, and the same connection works once there is room', async () => {
       fs.mkdirSync(p.installRoot, { recursive: true });
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'berth-test-nospace', p.installRoot]);
+      const c = f.connect({ agent: p });
       try {
-        const c = f.connect({ agent: p });
         const err = (await c.connect().catch((e: unknown) => e)) as { code: string; message: string };
         expect(err.code).toBe('NoSpace');
         expect(err.message).toMatch(/needs about \d+ MB, \d+ MB free/);
         expect(err.message).toContain(p.installRoot);
         expect(c.state).toMatchObject({ status: 'failed', error: { code: 'NoSpace' } });
         expect(fs.readdirSync(p.installRoot).filter((e) => e.startsWith('.staging'))).toEqual([]);
-        await c.close();
       } finally {
         execFileSync('umount', [p.installRoot]);
       }
-      const again = f.connect({ agent: p });
-      expect((await again.connect()).version).toBe(bundleVersion);
-      await again.close();
+      // A failed state is recoverable: connect() again on the same object.
+      expect((await c.connect()).version).toBe(bundleVersion);
+      expect(c.state.status).toBe('connected');
+      await c.close();
     });
 
     it('an agent that dies while connected: reconnecting, then connected to a new agent', async () => {

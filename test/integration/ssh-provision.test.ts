@@ -67,6 +67,10 @@ describeRoot(
       const many = await Promise.all(Array.from({ length: 20 }, () => docker.version()));
       expect(many.every((v) => v.Version === bundleVersion)).toBe(true);
       expect(conn.info().transport).toBe('ssh streamlocal');
+      // The socket is root's alone (0660, root:root) and a pty session holds sshd's no-delay.
+      const sock = fs.statSync(p.socketPath);
+      expect([sock.uid, sock.gid, sock.mode & 0o777]).toEqual([0, 0, 0o660]);
+      await expect.poll(() => f.sshd.log()).toMatch(/Starting session: command on pts\/\d+ for root/);
       await conn.close();
       expect(conn.state.status).toBe('disconnected');
     });
