@@ -164,6 +164,24 @@ describeRoot(
       }
     });
 
+    it('a cancelled connect (mid-install) rejects with Cancelled and leaves no process', async () => {
+      const q = testPlacement('berth-wsl-');
+      placements.push(q);
+      const c = connect({ agent: q });
+      const ac = new AbortController();
+      const states: string[] = [];
+      c.onState((s) => states.push(s.status === 'connecting' ? `connecting:${s.detail}` : s.status));
+      const pending = c.connect(ac.signal);
+      const deadline = Date.now() + 30_000;
+      while (!states.some((s) => s.includes('installing')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      await expect(pending).rejects.toMatchObject({ code: 'Cancelled' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(pidsRunning(q.dir)).toEqual([]);
+      expect(agentPid(q.socketPath)).toBeUndefined();
+    });
+
     it('a wsl command that cannot start is a clear Unreachable', async () => {
       const c = connect({ wslCommand: [path.join(p.dir, 'no-such-wsl.exe')] });
       await expect(c.connect()).rejects.toMatchObject({

@@ -16,6 +16,7 @@ import { pinnedModem } from './modem';
 import { backoffDelay, DEFAULT_RECONNECT, HealthMonitor } from './reconnect';
 import { StateHolder } from './state';
 import { ChannelAgent, type Dial } from './transport/channel-agent';
+import { settlesWithin } from './transport/deadline';
 import { ChannelOpenError, OPEN_CONNECT_FAILED } from './ssh/session';
 import type { ConnectionState, EngineIdentity, TransportTuning } from './types';
 
@@ -272,7 +273,9 @@ export class ManagedConnection {
     const est = this.current;
     this.current = undefined;
     await est?.close();
-    await this.connecting?.catch(() => undefined);
+    // The aborted set-up winds down (its processes and channels are killed with the abort);
+    // close() does not wait for it longer than that should take.
+    if (this.connecting) await settlesWithin(this.connecting, 15_000);
     for (const w of [...this.waiters])
       w(new ConnectionFailure('Cancelled', `the connection to ${this.label} was closed`));
     this.states.set({ status: 'disconnected' });

@@ -12,6 +12,8 @@ import { settlesWithin } from '../transport/deadline';
 export interface WslTarget {
   wslCommand: readonly string[];
   distro: string;
+  /** Kills the processes started for this target when it aborts (a cancelled connect). */
+  signal?: AbortSignal;
 }
 
 export function wslArgv(t: WslTarget, program: string, args: readonly string[]): { file: string; args: string[] } {
@@ -38,7 +40,12 @@ export function spawnInDistro(t: WslTarget, program: string, args: readonly stri
   ]) {
     if (process.env[k] !== undefined) env[k] = process.env[k];
   }
-  return spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, env });
+  return spawn(file, argv, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+    env,
+    ...(t.signal ? { signal: t.signal, killSignal: 'SIGKILL' as const } : {}),
+  });
 }
 
 /** Resolves with the exit code (or null after a signal) once the process has exited. */

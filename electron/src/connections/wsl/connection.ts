@@ -105,15 +105,13 @@ export class WslConnection implements AgentConnection {
     ];
   }
 
-  private async startMux(target: BundleTarget, p: ResolvedPlacement, timeoutMs: number): Promise<Started> {
-    const child = spawnInDistro(this.target, 'sh', [
-      '-c',
-      START_SCRIPT,
-      'sh',
-      p.installDir,
-      target.id,
-      ...this.muxArgs(p),
-    ]);
+  private async startMux(
+    setup: WslTarget,
+    target: BundleTarget,
+    p: ResolvedPlacement,
+    timeoutMs: number,
+  ): Promise<Started> {
+    const child = spawnInDistro(setup, 'sh', ['-c', START_SCRIPT, 'sh', p.installDir, target.id, ...this.muxArgs(p)]);
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     let stderr = '';
     child.stderr!.setEncoding('utf8');
@@ -155,13 +153,14 @@ export class WslConnection implements AgentConnection {
   }
 
   private async install(
+    setup: WslTarget,
     target: BundleTarget,
     version: string,
     force: boolean,
     t: number,
     ctx: EstablishContext,
   ): Promise<void> {
-    const host = new WslRemoteHost(this.target);
+    const host = new WslRemoteHost(setup);
     ctx.progress(`installing the Berth agent into WSL distro ${this.config.distro}`);
     const root = this.config.agent?.installRoot ?? WSL_INSTALL_ROOT;
     const release = await host.lock(root, 120_000);
@@ -180,6 +179,18 @@ export class WslConnection implements AgentConnection {
   }
 
   private async establish(ctx: EstablishContext): Promise<Established> {
+    try {
+      return await this.setUp(ctx);
+    } catch (err) {
+      if (ctx.signal.aborted)
+        throw new ConnectionFailure('Cancelled', `connecting to WSL distro ${this.config.distro} was cancelled`);
+      throw err;
+    }
+  }
+
+  private async setUp(ctx: EstablishContext): Promise<Established> {
+    // Set-up processes die with a cancelled connect; the mux outlives it (see overMux).
+    const setup: WslTarget = { ...this.target, signal: ctx.signal };
     const bundle = this.deps.bundle();
     const t = this.config.commandTimeoutMs ?? 60_000;
     const p = resolvePlacement(this.config.agent, this.config.agent?.installRoot ?? WSL_INSTALL_ROOT, bundle.version);
@@ -189,10 +200,10 @@ export class WslConnection implements AgentConnection {
     for (let round = 0; round < 3; round++) {
       if (ctx.signal.aborted) throw new ConnectionFailure('Cancelled', 'connecting was cancelled');
       ctx.progress(`starting the Berth agent in WSL distro ${this.config.distro}`);
-      let started = await this.startMux(target, p, t);
+      let started = await this.startMux(setup, target, p, t);
       if (started.kind === 'failed') {
         // The agent's own code did not run far enough to say why: check the install's files.
-        const intact = await installIsCurrent(new WslRemoteHost(this.target), p.installDir, target.id, true, t);
+        const intact = await installIsCurrent(new WslRemoteHost(setup), p.installDir, target.id, true, t);
         if (intact || round === 2) throw started.error;
         started = { kind: 'corrupt', message: started.error.message };
       }
@@ -200,7 +211,7 @@ export class WslConnection implements AgentConnection {
         if (started.kind === 'need-install') target = bundle.targetForMachine(started.machine);
         if (round === 2) break;
         bundle.checkFiles(target);
-        await this.install(target, bundle.version, started.kind === 'corrupt', t, ctx);
+        await this.install(setup, target, bundle.version, started.kind === 'corrupt', t, ctx);
         uploaded = true;
         continue;
       }
