@@ -194,14 +194,23 @@ describeRoot(
       expect(prompter.secretQuestions).toEqual([{ kind: 'keyboard-interactive', prompt: 'Password:' }]);
     });
 
-    it('"auto" finds a default key in ~/.ssh', async () => {
+    it('an unreachable ssh-agent is AuthFailed naming the agent', async () => {
+      const c = connect({ method: 'agent', agentSocket: path.join(dir, 'no-agent.sock') });
+      await expect(c.connect()).rejects.toMatchObject({
+        code: 'AuthFailed',
+        message: expect.stringMatching(/ssh-agent: /),
+      });
+    });
+
+    it('"auto" finds a default key in ~/.ssh, past a stale agent socket', async () => {
       const home = path.join(dir, 'home');
       fs.mkdirSync(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
       const key = makeKey(path.join(home, '.ssh'), 'ed25519');
       sshd.authorize('root', key.publicLine);
       const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
       process.env.HOME = home;
-      delete process.env.SSH_AUTH_SOCK;
+      // A stale agent socket (a common sight) is passed over, not fatal.
+      process.env.SSH_AUTH_SOCK = path.join(dir, 'stale-agent.sock');
       try {
         const prompter = recordingPrompter();
         await connectsWith(connect({ method: 'auto' }, { prompter }));

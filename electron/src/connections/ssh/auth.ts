@@ -55,6 +55,11 @@ export class SshAuthenticator {
 
   constructor(private readonly opts: AuthOptions) {}
 
+  /** A problem on the way that did not end the attempt (an unreachable agent, a key that cannot sign). */
+  note(problem: string): void {
+    this.problems.push(problem);
+  }
+
   /** What the failure looked like, for the AuthFailed message. */
   failure(): ConnectionFailure {
     const who = `${this.opts.username}@${this.opts.host}`;

@@ -113,6 +113,16 @@ export async function connectSsh(p: SshConnectParams): Promise<SshSession> {
       return new ConnectionFailure('Unreachable', `SSH with ${p.label} failed: ${errorText(err)}`, { cause: err });
     }
     function onError(err: Error): void {
+      // ssh2 reports some failures and carries on with the next method: an ssh-agent that cannot
+      // be reached or cannot sign, a key that cannot sign. Only the last word on auth is final.
+      const level = (err as Error & { level?: string }).level;
+      if (
+        level === 'agent' ||
+        (level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message))
+      ) {
+        auth?.note(level === 'agent' ? `ssh-agent: ${err.message}` : err.message);
+        return;
+      }
       lastError = err;
       fail(classify(err));
     }
