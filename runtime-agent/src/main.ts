@@ -1,16 +1,21 @@
 /**
  * berthd: the Berth container engine. `berthd [flags]` runs the daemon; `berthd dial-stdio`
- * bridges stdin/stdout to the API socket (the SSH fallback transport, like `docker system dial-stdio`).
+ * bridges stdin/stdout to the API socket (the SSH fallback transport, like `docker system dial-stdio`);
+ * `berthd serve-remote` and `berthd stdio-mux` are the desktop app's remote and WSL2 set-up.
  */
 import { errorMessage, isBerthError } from './errdefs';
 import { Daemon } from './daemon/daemon';
 import { parseFlags, USAGE } from './daemon/flags';
 import { createLogger } from './daemon/logger';
 import { dialStdio } from './daemon/dial-stdio';
+import { serveRemote } from './daemon/serve-remote';
 import { BERTH_VERSION, GIT_COMMIT } from './version';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'dial-stdio') return dialStdio(argv.slice(1));
+  if (argv[0] === 'serve-remote') return serveRemote(argv.slice(1));
+  // Loaded on demand: it pulls in ssh2, which the daemon and dial-stdio do not need at start-up.
+  if (argv[0] === 'stdio-mux') return (await import('./daemon/stdio-mux')).stdioMux(argv.slice(1));
   let flags;
   try {
     flags = parseFlags(argv);

@@ -2,11 +2,12 @@
  * A local engine socket: berthd's, /var/run/docker.sock, Podman's, or a Windows named pipe.
  * The modem is built by us with the socket pinned, so DOCKER_HOST and friends never apply.
  */
-import Dockerode from 'dockerode';
-import Modem from 'docker-modem';
+import type Dockerode from 'dockerode';
+import { ConnectionFailure, errorText } from './errors';
 import { identify } from './identify';
-import type { AgentConnection, ConnectionState, EngineIdentity, LocalConnectionConfig } from './types';
+import { pinnedDocker } from './modem';
 import { StateHolder } from './state';
+import type { AgentConnection, ConnectionState, EngineIdentity, LocalConnectionConfig } from './types';
 
 export class LocalConnection implements AgentConnection {
   readonly kind = 'local' as const;
@@ -17,8 +18,8 @@ export class LocalConnection implements AgentConnection {
     readonly id: string,
     readonly config: LocalConnectionConfig,
   ) {
-    const modem = new Modem({ socketPath: config.socketPath, timeout: 0 });
-    this.client = new Dockerode({ modem } as unknown as Dockerode.DockerOptions);
+    if (!config.socketPath) throw new ConnectionFailure('InvalidConfig', 'a local connection needs a socket path');
+    this.client = pinnedDocker({ socketPath: config.socketPath });
   }
 
   get state(): ConnectionState {
@@ -36,9 +37,17 @@ export class LocalConnection implements AgentConnection {
       this.states.set({ status: 'connected', engine });
       return engine;
     } catch (err) {
-      const message = `cannot reach the engine at ${this.config.socketPath}: ${(err as Error).message}`;
-      this.states.set({ status: 'failed', error: { code: 'Unreachable', message } });
-      throw Object.assign(new Error(message), { code: 'Unreachable' });
+      const f = signal?.aborted
+        ? new ConnectionFailure('Cancelled', `connecting to ${this.config.socketPath} was cancelled`)
+        : new ConnectionFailure(
+            'Unreachable',
+            `cannot reach the engine at ${this.config.socketPath}: ${errorText(err)}`,
+            {
+              cause: err,
+            },
+          );
+      this.states.set({ status: 'failed', error: f.toJSON() });
+      throw f;
     }
   }
 

@@ -63,23 +63,73 @@ export interface LocalConnectionConfig {
   socketPath: string;
 }
 
-export interface SshConnectionConfig {
+/** How to log in over SSH. "auto" tries, in OpenSSH's order, the ssh-agent, ~/.ssh/id_{ed25519,ecdsa,rsa}, keyboard-interactive and password. */
+export type SshAuthConfig =
+  | { method: 'key'; privateKeyPath: string }
+  /** agentSocket: a unix socket or Windows pipe path, or "pageant"; default SSH_AUTH_SOCK (Windows: the OpenSSH agent pipe). */
+  | { method: 'agent'; agentSocket?: string }
+  | { method: 'password' }
+  | { method: 'keyboard-interactive' }
+  | { method: 'auto' };
+
+/**
+ * Where the Berth agent lives on a host (all optional). Defaults: install root ~/.berth-server
+ * (a user) or /opt/berth (root; always /opt/berth in WSL), socket /run/berth/berth.sock, data
+ * root /var/lib/berth, exec root /run/berth, log <data root>/berthd.log.
+ */
+export interface AgentPlacement {
+  installRoot?: string;
+  socketPath?: string;
+  dataRoot?: string;
+  execRoot?: string;
+  logFile?: string;
+}
+
+/** Reconnect with exponential back-off (and jitter) after the transport or the agent is lost. */
+export interface ReconnectPolicy {
+  /** Attempts before the state turns `failed` (default 20; 0 disables reconnecting). */
+  maxAttempts?: number;
+  /** First delay (default 500 ms), doubled per attempt up to maxDelayMs (default 30 s). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Timeouts and health checking shared by the ssh and wsl connections (all optional). */
+export interface TransportTuning {
+  /** TCP connect + SSH handshake + authentication, not counting time spent in prompts (default 20 s). */
+  connectTimeoutMs?: number;
+  /** One remote command of the set-up (default 60 s; uploads get more, by size). */
+  commandTimeoutMs?: number;
+  /** SSH keep-alive interval (default 15 s; 3 missed answers end the connection). */
+  keepaliveIntervalMs?: number;
+  /** How often the agent is pinged while connected (default 5 s). */
+  healthIntervalMs?: number;
+  reconnect?: ReconnectPolicy;
+}
+
+export interface SshConnectionConfig extends TransportTuning {
   kind: 'ssh';
   host: string;
   port?: number;
   username: string;
-  auth: { method: 'key'; privateKeyPath: string } | { method: 'agent'; agentSocket?: string } | { method: 'password' };
-  /** known_hosts file used to verify (and, on trust, extend) host keys. */
+  auth: SshAuthConfig;
+  /** known_hosts file used to verify (and, on trust, extend) host keys (default ~/.ssh/known_hosts). */
   knownHostsPath?: string;
   /** Remote socket of an already-running engine; when unset, the Berth agent is installed and started. */
   remoteSocket?: string;
+  agent?: AgentPlacement;
 }
 
-export interface WslConnectionConfig {
+export interface WslConnectionConfig extends TransportTuning {
   kind: 'wsl';
   distro: string;
-  /** The command that stands for wsl.exe (tests run the same code on Linux with a local command). */
+  /**
+   * The command that stands for wsl.exe (default ["wsl.exe"]); it is run with
+   * `-d <distro> -u root --exec <program> <args…>` appended. Tests run the same code on Linux
+   * with a local command that accepts those arguments.
+   */
   wslCommand?: string[];
+  agent?: AgentPlacement;
 }
 
 export type ConnectionConfig = LocalConnectionConfig | SshConnectionConfig | WslConnectionConfig;
