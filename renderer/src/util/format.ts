@@ -21,13 +21,17 @@ export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
+// Intl formatters are costly to build: one each, reused (a table of 1,000 rows formats a lot).
+let rtfCache: Intl.RelativeTimeFormat | undefined;
+let dtfCache: Intl.DateTimeFormat | undefined;
+
 /** "3 minutes ago" from unix seconds or an ISO string. */
 export function ago(when: number | string | undefined, now = Date.now()): string {
   if (when === undefined || when === '') return '—';
   const ms = typeof when === 'number' ? when * 1000 : Date.parse(when);
   if (!Number.isFinite(ms) || ms <= 0) return '—';
   const s = Math.round((ms - now) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const rtf = (rtfCache ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }));
   const abs = Math.abs(s);
   if (abs < 60) return rtf.format(s, 'second');
   if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
@@ -41,7 +45,8 @@ export function dateTime(when: number | string | undefined): string {
   if (when === undefined || when === '') return '—';
   const ms = typeof when === 'number' ? when * 1000 : Date.parse(when);
   if (!Number.isFinite(ms) || ms <= 0) return '—';
-  return new Date(ms).toLocaleString();
+  dtfCache ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return dtfCache.format(ms);
 }
 
 export function duration(ms: number | undefined): string {
