@@ -93,3 +93,10 @@ export function closeAllFeeds(): void {
 export function feedOpen(hostId: string): boolean {
   return feeds.has(hostId);
 }
+
+/** Tests: forget every feed and listener (module state outlives a test's Pinia). */
+export function resetFeeds(): void {
+  closeAllFeeds();
+  eventListeners.clear();
+  resyncListeners.clear();
+}
