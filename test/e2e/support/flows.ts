@@ -198,7 +198,9 @@ export function defineUiFlows(o: FlowOptions): void {
   it('runs echo in the terminal and shows the answer', async () => {
     const { page } = need('run');
     await page.getByRole('tab', { name: 'Terminal' }).click();
-    await expect.poll(() => page.getByTestId('terminal-state').textContent(), { timeout: 20_000 }).toBe('open');
+    await expect
+      .poll(() => page.getByTestId('terminal-state').getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('open');
     await page.getByTestId('terminal').click();
     await page.keyboard.type('echo berth-$((40+2))\n');
     await expect.poll(() => page.locator('.xterm-rows').textContent(), { timeout: 20_000 }).toContain('berth-42');

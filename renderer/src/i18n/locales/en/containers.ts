@@ -116,6 +116,7 @@ export default {
     ended: 'The session ended.',
     notRunning: 'Start the container to open a terminal.',
     region: 'Terminal',
+    states: { idle: 'Not connected', opening: 'Connecting…', open: 'Connected', exited: 'Ended' },
   },
   stats: {
     cpu: 'CPU',

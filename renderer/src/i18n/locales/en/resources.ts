@@ -37,6 +37,7 @@ export default {
     layerProgress: 'Layer {id}',
     overall: 'Overall progress',
     cancelTask: 'Cancel',
+    taskState: { running: 'Running', succeeded: 'Done', failed: 'Failed', cancelled: 'Cancelled' },
   },
   builds: {
     title: 'Builds',
@@ -111,6 +112,8 @@ export default {
     internal: 'Internal (no outside access)',
     attachable: 'Attachable',
     builtin: 'built-in',
+    internalBadge: 'internal',
+    pruned: 'Removed {n} networks',
     searchLabel: 'Filter networks',
     cidr: 'A CIDR such as 10.1.0.0/24',
     ip: 'An IPv4 address',
