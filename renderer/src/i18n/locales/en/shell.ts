@@ -56,6 +56,7 @@ export default {
   },
   engine: {
     title: 'Local engine',
+    summary: 'Engine: {status}',
     status: {
       unknown: 'Unknown',
       probing: 'Looking for the engine…',
