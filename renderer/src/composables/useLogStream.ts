@@ -6,6 +6,7 @@
 import { onBeforeUnmount, ref, shallowRef } from 'vue';
 import type { ErrorPayload, LogEntry } from '@contract';
 import { berth } from '@/bridge';
+import { onResync } from '@/stores/engine-feed';
 
 export const MAX_LOG_LINES = 50_000;
 
@@ -15,6 +16,8 @@ export function useLogStream(hostId: string, id: string, tail = 1000) {
   const ended = ref(false);
   const error = ref<ErrorPayload>();
   let close: (() => void) | undefined;
+  /** The viewer wants to follow: a stream cut by a lost host resumes when the host is back. */
+  let wanted = false;
 
   function append(batch: LogEntry[]): void {
     const last = lines.value[lines.value.length - 1]?.ts;
@@ -25,6 +28,7 @@ export function useLogStream(hostId: string, id: string, tail = 1000) {
   }
 
   function start(): void {
+    wanted = true;
     if (close) return;
     const last = lines.value[lines.value.length - 1]?.ts;
     streaming.value = true;
@@ -46,6 +50,7 @@ export function useLogStream(hostId: string, id: string, tail = 1000) {
   }
 
   function stop(): void {
+    wanted = false;
     close?.();
     close = undefined;
     streaming.value = false;
@@ -55,6 +60,12 @@ export function useLogStream(hostId: string, id: string, tail = 1000) {
     lines.value = [];
   }
 
-  onBeforeUnmount(stop);
+  const offResync = onResync(hostId, () => {
+    if (wanted && !close) start();
+  });
+  onBeforeUnmount(() => {
+    offResync();
+    stop();
+  });
   return { lines, streaming, ended, error, start, stop, clear };
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StatsSample } from '@contract';
 import { installFakeBridge, type FakeBridge } from '@/testing/fake-bridge';
 import { freshPinia } from '@/testing/mount';
+import { openFeed, resetFeeds } from './engine-feed';
 import { HISTORY_SAMPLES, useStatsStore } from './stats';
 
 const sample = (i: number): StatsSample => ({
@@ -22,6 +23,7 @@ describe('stats store', () => {
   let bridge: FakeBridge;
   beforeEach(() => {
     vi.useFakeTimers();
+    resetFeeds();
     bridge = installFakeBridge();
     freshPinia();
   });
@@ -43,6 +45,17 @@ describe('stats store', () => {
     await vi.advanceTimersByTimeAsync(2500);
     expect(bridge.openStreams('containers:stats')).toHaveLength(0);
     expect(stats.get('h', 'c1')).toBeUndefined();
+  });
+
+  it('reopens a stream cut by a lost host when the host comes back', async () => {
+    const stats = useStatsStore();
+    stats.retain('h', 'c1');
+    bridge.openStreams('containers:stats')[0]!.end({ code: 'Unavailable', message: 'lost' });
+    expect(bridge.openStreams('containers:stats')).toHaveLength(0);
+    // The host's event feed reopens after the gap and tells its listeners to resync.
+    openFeed('h', true);
+    bridge.openStreams('engine:events')[0]!.open({});
+    expect(bridge.openStreams('containers:stats')).toHaveLength(1);
   });
 
   it('keeps the last minutes of samples for the charts', () => {

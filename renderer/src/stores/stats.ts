@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { shallowReactive, shallowRef, type ShallowRef } from 'vue';
 import type { StatsSample } from '@contract';
 import { berth } from '@/bridge';
+import { onResync } from './engine-feed';
 
 export const HISTORY_SAMPLES = 300; // five minutes at one sample a second
 const LINGER_MS = 2000;
@@ -25,6 +26,13 @@ export const statsKey = (hostId: string, id: string): string => `${hostId}/${id}
 
 export const useStatsStore = defineStore('stats', () => {
   const entries = shallowReactive(new Map<string, StatsEntry>());
+  /** Per host: when its event feed comes back after a gap, reopen the streams still wanted. */
+  const resyncHooks = new Map<string, () => void>();
+
+  function reopenHost(hostId: string): void {
+    for (const [key, e] of entries)
+      if (key.startsWith(`${hostId}/`) && !e.close && e.refs > 0) open(hostId, key.slice(hostId.length + 1), e);
+  }
 
   function open(hostId: string, id: string, e: StatsEntry): void {
     e.ended.value = false;
@@ -54,6 +62,11 @@ export const useStatsStore = defineStore('stats', () => {
       entries.set(key, e);
     }
     const entry = e;
+    if (!resyncHooks.has(hostId))
+      resyncHooks.set(
+        hostId,
+        onResync(hostId, () => reopenHost(hostId)),
+      );
     entry.refs++;
     clearTimeout(entry.linger);
     entry.linger = undefined;
