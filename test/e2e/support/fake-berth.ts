@@ -81,7 +81,57 @@ export function installFakeBerth(o: FakeBerthOptions): void {
       const ids = (req.filters as { id?: string[] } | undefined)?.id;
       return ids ? containers.filter((c) => ids.some((x) => c.id.startsWith(x))) : containers;
     },
-    'images:list': () => [],
+    'containers:inspect': (req) => {
+      const c = containers.find((x) => x.id === req.id) ?? containers[0]!;
+      return {
+        id: c.id,
+        name: c.name,
+        image: c.image,
+        imageId: c.imageId,
+        created: new Date(c.created * 1000).toISOString(),
+        restartCount: 0,
+        state: {
+          status: c.state,
+          running: c.state === 'running',
+          paused: c.state === 'paused',
+          restarting: false,
+          oomKilled: false,
+          pid: 4242,
+          exitCode: 0,
+          error: '',
+          startedAt: new Date(c.created * 1000).toISOString(),
+          finishedAt: '0001-01-01T00:00:00Z',
+        },
+        config: {
+          cmd: ['sh', '-c', 'serve'],
+          entrypoint: [],
+          env: [{ name: 'PATH', value: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin' }],
+          workingDir: '/',
+          user: '',
+          hostname: c.id.slice(0, 12),
+          tty: false,
+          openStdin: false,
+          labels: c.labels,
+          exposedPorts: ['80/tcp'],
+        },
+        hostConfig: { restartPolicy: { name: 'unless-stopped' }, autoRemove: false, networkMode: 'bridge', privileged: false, limits: { memoryBytes: 256 * 1024 * 1024 } },
+        ports: c.ports,
+        mounts: [],
+        networks: [{ name: 'bridge', networkId: 'n1', ipAddress: '172.17.0.2', gateway: '172.17.0.1', macAddress: '02:42:ac:11:00:02' }],
+        raw: { Id: c.id, Name: `/${c.name}` },
+      };
+    },
+    'images:list': () =>
+      images.map((tag, i) => ({
+        id: `sha256:${String(i).repeat(64).slice(0, 64)}`,
+        repoTags: [tag],
+        repoDigests: [],
+        created: Math.floor(o.now / 1000) - i * 86400,
+        size: (i + 1) * 23_000_000,
+        labels: {},
+        containers: Math.floor(o.containers / images.length),
+        dangling: false,
+      })),
     'volumes:list': () => [],
     'networks:list': () => [],
     'builds:list': () => [],
@@ -107,6 +157,20 @@ export function installFakeBerth(o: FakeBerthOptions): void {
       calls.push(`subscribe:${topic}`);
       let timer: ReturnType<typeof setInterval> | undefined;
       setTimeout(() => h.open?.({}), 0);
+      if (topic === 'containers:logs') {
+        setTimeout(
+          () =>
+            h.data(
+              Array.from({ length: 200 }, (_, i) => ({
+                stream: i % 17 === 0 ? 'stderr' : 'stdout',
+                text: i % 17 === 0 ? `warning: slow request ${i}` : `GET /api/items/${i} 200 ${(i * 7) % 90} ms`,
+                ts: new Date(o.now - (200 - i) * 1000).toISOString(),
+              })),
+            ),
+          10,
+        );
+        return () => undefined;
+      }
       if (topic === 'containers:stats' && args.id) {
         const key = args.id;
         openStats.add(key);

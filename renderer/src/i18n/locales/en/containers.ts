@@ -130,7 +130,7 @@ export default {
     read: 'read',
     write: 'written',
     perSecond: '{v}/s',
-    window: 'Last {m} minutes',
+    window: 'Last {m} minute | Last {m} minutes',
     waiting: 'Waiting for samples…',
     notRunning: 'The container is not running: no live stats.',
     chart: '{title} chart, latest {value}',
