@@ -114,10 +114,24 @@ export function installFakeBerth(o: FakeBerthOptions): void {
           labels: c.labels,
           exposedPorts: ['80/tcp'],
         },
-        hostConfig: { restartPolicy: { name: 'unless-stopped' }, autoRemove: false, networkMode: 'bridge', privileged: false, limits: { memoryBytes: 256 * 1024 * 1024 } },
+        hostConfig: {
+          restartPolicy: { name: 'unless-stopped' },
+          autoRemove: false,
+          networkMode: 'bridge',
+          privileged: false,
+          limits: { memoryBytes: 256 * 1024 * 1024 },
+        },
         ports: c.ports,
         mounts: [],
-        networks: [{ name: 'bridge', networkId: 'n1', ipAddress: '172.17.0.2', gateway: '172.17.0.1', macAddress: '02:42:ac:11:00:02' }],
+        networks: [
+          {
+            name: 'bridge',
+            networkId: 'n1',
+            ipAddress: '172.17.0.2',
+            gateway: '172.17.0.1',
+            macAddress: '02:42:ac:11:00:02',
+          },
+        ],
         raw: { Id: c.id, Name: `/${c.name}` },
       };
     },
