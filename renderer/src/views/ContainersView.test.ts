@@ -82,6 +82,26 @@ describe('Containers view', () => {
     expect(bridge.openStreams('containers:stats')).toHaveLength(0);
   });
 
+  it('moves through the rows with the keyboard, selects with Space and opens with Enter', async () => {
+    const w = await open();
+    const grid = w.find('[data-testid="containers-grid"]');
+    const first = domRows(w)[0]!;
+    expect(first.attributes('tabindex')).toBe('0');
+    await grid.trigger('keydown', { key: 'ArrowDown' });
+    await flush();
+    const second = domRows(w)[1]!;
+    expect(document.activeElement).toBe(second.element);
+    expect(second.attributes('tabindex')).toBe('0');
+    expect(first.attributes('tabindex')).toBe('-1');
+    await grid.trigger('keydown', { key: ' ' });
+    expect(second.attributes('aria-selected')).toBe('true');
+    expect(w.text()).toContain('1 selected');
+    await grid.trigger('keydown', { key: 'Enter' });
+    await flush();
+    expect(w.vm.$router.currentRoute.value.path).toBe(`/h/h1/containers/${second.attributes('data-id')}`);
+    w.unmount();
+  });
+
   it('selects rows and runs a bulk action on them', async () => {
     const w = await open();
     await w.find('input[type="search"]').setValue('box-99');
