@@ -29,5 +29,15 @@ export const useNetworksStore = perHostStore('networks', (hostId: string) => {
 
   const inspect = (id: string): Promise<NetworkSummary> => call('networks:inspect', { hostId, id });
 
-  return { hostId, ...list, create, remove, prune, inspect };
+  async function connect(id: string, containerId: string, aliases: string[]): Promise<void> {
+    await call('networks:connect', { hostId, id, containerId, ...(aliases.length ? { aliases } : {}) });
+    await list.load();
+  }
+
+  async function disconnect(id: string, containerId: string): Promise<void> {
+    await call('networks:disconnect', { hostId, id, containerId });
+    await list.load();
+  }
+
+  return { hostId, ...list, create, remove, prune, inspect, connect, disconnect };
 });
