@@ -1,4 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   test: {
@@ -6,13 +11,26 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: [
-            'runtime-agent/src/**/*.test.ts',
-            'electron/src/**/*.test.ts',
-            'renderer/src/**/*.test.ts',
-            'test/support/**/*.test.ts',
-          ],
+          include: ['runtime-agent/src/**/*.test.ts', 'electron/src/**/*.test.ts', 'test/support/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The UI's component and store tests: a DOM (happy-dom), the Vue SFC compiler and the
+        // renderer's aliases; window.berth is a small fake per test (renderer/src/testing).
+        plugins: [vue()],
+        resolve: {
+          alias: {
+            '@contract': path.resolve(here, 'electron/src/contract'),
+            '@berth/web-client': path.resolve(here, 'electron/src/web/client.ts'),
+            '@': path.resolve(here, 'renderer/src'),
+          },
+        },
+        test: {
+          name: 'renderer',
+          include: ['renderer/src/**/*.test.ts'],
+          environment: 'happy-dom',
           testTimeout: 20_000,
         },
       },
