@@ -342,6 +342,11 @@ describeRoot(
           logLevel: 'info',
         });
         try {
+          // The daemon works on the small tmpfs, not on the harness's own data root.
+          expect(f.dataRoot).toBe(dataRoot);
+          const info = (await request(f.socket, 'GET', '/v1.43/info')).json() as { DockerRootDir: string };
+          expect(info.DockerRootDir).toBe(dataRoot);
+          expect(fs.existsSync(path.join(f.dir, 'data'))).toBe(false);
           const { error } = await apiPull(f.socket, viaProxy(proxy, img.ref));
           expect(error).toMatch(/no space left on device/);
           const v = verifyBlobs(dataRoot);

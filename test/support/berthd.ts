@@ -24,7 +24,9 @@ export interface BerthdHandle {
   readonly dir: string;
   readonly socket: string;
   readonly host: string;
+  /** The daemon's data root: <dir>/data, unless given in args. */
   readonly dataRoot: string;
+  /** The daemon's exec root: <dir>/exec, unless given in args. */
   readonly execRoot: string;
   readonly logFile: string;
   /** The daemon's own cgroup parent (berth-test-<dir name>, unless given in args). */
@@ -36,7 +38,7 @@ export interface BerthdHandle {
   stop(): Promise<number | null>;
   /** SIGKILL and wait (the agent dies; containers must not). */
   kill9(): Promise<void>;
-  /** Remove the temp dir (after stop). */
+  /** Remove the temp dir (after stop); a data or exec root given in args is the caller's to remove. */
   cleanup(): void;
 }
 
@@ -111,32 +113,51 @@ export function removeCgroupParent(parent: string): void {
   }
 }
 
+/**
+ * The value berthd takes for `flag` from `args`: the last occurrence, as `--flag value` or
+ * `--flag=value` (berthd, like dockerd, lets a later flag win).
+ */
+export function flagValue(args: readonly string[], flag: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag && i + 1 < args.length) value = args[++i];
+    else if (args[i]!.startsWith(`${flag}=`)) value = args[i]!.slice(flag.length + 1);
+  }
+  return value;
+}
+
 export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandle> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berthd-test-'));
   const socket = path.join(dir, 'berth.sock');
-  const dataRoot = path.join(dir, 'data');
-  const execRoot = path.join(dir, 'exec');
-  const logFile = path.join(dir, 'berthd.log');
+  const extra = opts.args ?? [];
+  // A data root, exec root or cgroup parent in `args` replaces the harness's own (which is then
+  // not passed at all), and the handle reports the one the daemon uses.
+  const own = (flag: string, fallback: string): { value: string; args: string[] } => {
+    const given = flagValue(extra, flag);
+    return given !== undefined ? { value: given, args: [] } : { value: fallback, args: [flag, fallback] };
+  };
+  const data = own('--data-root', path.join(dir, 'data'));
+  const exec = own('--exec-root', path.join(dir, 'exec'));
   // Unique per state dir, so a restarted daemon on the same dir finds its containers' cgroups.
-  const given = opts.args?.indexOf('--cgroup-parent') ?? -1;
-  const cgroupParent =
-    given >= 0 ? opts.args![given + 1]! : `berth-test-${path.basename(dir).replace(/^berthd-test-/, '')}`;
+  const cgroup = own('--cgroup-parent', `berth-test-${path.basename(dir).replace(/^berthd-test-/, '')}`);
+  const dataRoot = data.value;
+  const execRoot = exec.value;
+  const cgroupParent = cgroup.value;
+  const logFile = path.join(dir, 'berthd.log');
   const out = fs.openSync(logFile, 'a');
   const args = [
     berthdBin,
     '-H',
     `unix://${socket}`,
     ...(opts.extraSockets ?? []).flatMap((s) => ['-H', `unix://${s}`]),
-    '--data-root',
-    dataRoot,
-    '--exec-root',
-    execRoot,
+    ...data.args,
+    ...exec.args,
     '--log-level',
     opts.logLevel ?? 'debug',
-    ...(given >= 0 ? [] : ['--cgroup-parent', cgroupParent]),
     // Tests reach containers from the host only: no need to turn on the host's IP forwarding.
-    ...((opts.args ?? []).some((a) => a.startsWith('--ip-forward')) ? [] : ['--ip-forward=false']),
-    ...(opts.args ?? []),
+    ...(extra.some((a) => a.startsWith('--ip-forward')) ? [] : ['--ip-forward=false']),
+    ...cgroup.args,
+    ...extra,
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', out, out],

@@ -10,4 +10,22 @@ describe('runtime flags', () => {
     });
     expect(() => parseFlags(['--init-pool', 'many'])).toThrow(/invalid --init-pool/);
   });
+  it('lets a later --data-root, --exec-root or --cgroup-parent win (the test harness relies on it)', () => {
+    const f = parseFlags([
+      '--data-root',
+      '/tmp/first/data',
+      '--exec-root=/tmp/first/exec',
+      '--cgroup-parent',
+      'berth-first',
+      '--data-root=/tmp/second/data',
+      '--exec-root',
+      '/tmp/second/exec',
+      '--cgroup-parent=berth-second',
+    ]);
+    expect(f).toMatchObject({
+      dataRoot: '/tmp/second/data',
+      execRoot: '/tmp/second/exec',
+      cgroupParent: 'berth-second',
+    });
+  });
 });

@@ -3,7 +3,8 @@
  * <root>/blobs/sha256/<hex>, written through <root>/ingest/<key>/data. A blob becomes visible only
  * by rename after fsync and a check of size and digest, so a reader never sees a partial or wrong
  * blob. An ingest left by a crash or a dropped connection is resumed (its bytes re-hashed) by the
- * next writer of the same digest.
+ * next writer of the same digest. One writer per digest at a time (a per-digest lock held by the
+ * `IngestWriter`, ingest-writer.ts, until it commits, aborts or closes).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,148 +12,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgument, NotFound, ResourceExhausted } from '../errdefs';
 import { hexOf, isDigest, type Digest } from './digest';
+import { DigestMismatch, IngestWriter, fsyncDir, isNoSpace, type BlobInfo, type Expected } from './ingest-writer';
 import { KeyedMutex } from './keyed-mutex';
 
-export interface BlobInfo {
-  digest: Digest;
-  size: number;
-}
-
-export interface Expected {
-  digest: Digest;
-  /** Unknown (-1 or undefined) when the source does not say. */
-  size?: number | undefined;
-}
-
-export class DigestMismatch extends InvalidArgument {}
-
-function isNoSpace(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** A writer for one blob; `offset` bytes were already there (resumed ingest). */
-export class IngestWriter {
-  private written: number;
-  private closed = false;
-
-  constructor(
-    private readonly store: ContentStore,
-    private readonly dir: string,
-    private readonly fh: fs.promises.FileHandle,
-    private readonly hash: crypto.Hash,
-    readonly offset: number,
-    readonly expected: Expected | undefined,
-    private readonly release: () => void,
-  ) {
-    this.written = offset;
-  }
-
-  get size(): number {
-    return this.written;
-  }
-
-  async write(chunk: Buffer): Promise<void> {
-    if (
-      this.expected?.size !== undefined &&
-      this.expected.size >= 0 &&
-      this.written + chunk.length > this.expected.size
-    ) {
-      throw new DigestMismatch(`blob ${this.expected.digest} is larger than its declared size ${this.expected.size}`);
-    }
-    try {
-      await this.fh.write(chunk);
-    } catch (err) {
-      if (isNoSpace(err)) {
-        await this.abort();
-        throw new ResourceExhausted(
-          `no space left on device while writing blob ${this.expected?.digest ?? '(new)'} under ${this.store.root}`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-    this.hash.update(chunk);
-    this.written += chunk.length;
-  }
-
-  /** Copy a stream in. */
-  async writeStream(src: Readable | AsyncIterable<Buffer>): Promise<void> {
-    for await (const c of src as AsyncIterable<Buffer>) await this.write(c);
-  }
-
-  /** fsync, verify, rename into place. Returns the blob's digest and size. */
-  async commit(): Promise<BlobInfo> {
-    if (this.closed) throw new Error('ingest writer already closed');
-    try {
-      await this.fh.sync();
-    } catch (err) {
-      if (isNoSpace(err)) {
-        await this.abort();
-        throw new ResourceExhausted(`no space left on device while syncing a blob under ${this.store.root}`);
-      }
-      throw err;
-    }
-    await this.fh.close();
-    this.closed = true;
-    const digest = `sha256:${this.hash.digest('hex')}` as Digest;
-    const exp = this.expected;
-    try {
-      if (exp?.size !== undefined && exp.size >= 0 && this.written !== exp.size) {
-        throw new DigestMismatch(
-          `size mismatch for ${exp.digest}: declared ${exp.size} bytes, received ${this.written}`,
-        );
-      }
-      if (exp && digest !== exp.digest) {
-        throw new DigestMismatch(`digest mismatch: expected ${exp.digest}, content has ${digest}`);
-      }
-    } catch (err) {
-      await fs.promises.rm(this.dir, { recursive: true, force: true });
-      this.release();
-      throw err;
-    }
-    const dest = this.store.blobPath(digest);
-    try {
-      await fs.promises.rename(path.join(this.dir, 'data'), dest);
-      await fsyncDir(path.dirname(dest));
-    } catch (err) {
-      await fs.promises.rm(this.dir, { recursive: true, force: true });
-      this.release();
-      if (isNoSpace(err)) throw new ResourceExhausted(`no space left on device committing ${digest}`);
-      throw err;
-    }
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
-    this.release();
-    return { digest, size: this.written };
-  }
-
-  /** Keep what was written for a later resume (connection dropped). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.fh.close().catch(() => undefined);
-    this.release();
-  }
-
-  /** Throw away the partial data. */
-  async abort(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await this.fh.close().catch(() => undefined);
-      this.release();
-    }
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
-  }
-}
+export { DigestMismatch, IngestWriter, type BlobInfo, type Expected };
 
 export class ContentStore {
   private readonly locks = new KeyedMutex();
@@ -243,6 +106,7 @@ export class ContentStore {
     const removal = this.removals.get(expected.digest);
     if (removal) await removal;
     const release = await this.locks.acquire(expected.digest);
+    let fh: fs.promises.FileHandle | undefined;
     try {
       if (fs.existsSync(this.blobPath(expected.digest))) {
         release();
@@ -256,12 +120,13 @@ export class ContentStore {
       if (opts.resume !== false) {
         offset = await this.rehash(file, hash, expected.size);
       }
-      const fh = await fs.promises.open(file, offset > 0 ? 'a' : 'w', 0o644);
+      fh = await fs.promises.open(file, offset > 0 ? 'a' : 'w', 0o644);
       await fs.promises.writeFile(path.join(dir, 'ref'), `${expected.digest} ${expected.size ?? -1}\n`);
       return new IngestWriter(this, dir, fh, hash, offset, expected, release);
     } catch (err) {
+      await fh?.close().catch(() => undefined);
       release();
-      if (isNoSpace(err)) throw new ResourceExhausted(`no space left on device under ${this.root}`);
+      if (isNoSpace(err)) throw new ResourceExhausted(`no space left on device under ${this.root}`, { cause: err });
       throw err;
     }
   }
@@ -286,9 +151,15 @@ export class ContentStore {
   /** A writer for content whose digest is learnt while writing (import, commit, load). */
   async tempWriter(): Promise<IngestWriter> {
     const dir = path.join(this.root, 'ingest', `tmp-${crypto.randomBytes(8).toString('hex')}`);
-    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
-    const fh = await fs.promises.open(path.join(dir, 'data'), 'w', 0o644);
-    return new IngestWriter(this, dir, fh, crypto.createHash('sha256'), 0, undefined, () => undefined);
+    try {
+      await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+      const fh = await fs.promises.open(path.join(dir, 'data'), 'w', 0o644);
+      return new IngestWriter(this, dir, fh, crypto.createHash('sha256'), 0, undefined, () => undefined);
+    } catch (err) {
+      await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if (isNoSpace(err)) throw new ResourceExhausted(`no space left on device under ${this.root}`, { cause: err });
+      throw err;
+    }
   }
 
   /**

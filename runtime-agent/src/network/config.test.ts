@@ -17,6 +17,9 @@ describe('network flags and host-wide names', () => {
     expect(c.prefix).toBe(a);
     expect(c.bridgeName).toBe(`${a}0`);
     expect(c.stateDir).toBe('/tmp/a/data/network');
+    // A later --data-root wins, for the state dir and for the names derived from it.
+    const later = networkConfigFromFlags(parseFlags(['--data-root', '/tmp/a/data', '--data-root=/tmp/b/data']), log);
+    expect(later).toMatchObject({ prefix: b, bridgeName: `${b}0`, stateDir: '/tmp/b/data/network' });
   });
   it('reads the network flags', () => {
     const f = parseFlags([
