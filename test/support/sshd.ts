@@ -21,7 +21,8 @@ export interface SshdOptions {
   /**
    * Sessions get HOME set to an empty dir, so the login shell reads no rc file. This machine's
    * root ~/.bashrc (pyenv init) costs seconds per command under load; suites that test something
-   * else than set-up cost use this. ssh-provision keeps the real one on purpose.
+   * else than set-up cost use this. Default true: a test must not depend on the state of the
+   * host's shell set-up (a pyenv lock left by a killed shell made every login wait 60 s).
    */
   lightShell?: boolean;
   port?: number;
@@ -89,11 +90,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   const port = opts.port ?? (await freePort());
   const logFile = path.join(dir, 'sshd.log');
   const lightHome = path.join(dir, 'home');
-  if (opts.lightShell) fs.mkdirSync(lightHome, { mode: 0o755 });
+  const light = opts.lightShell ?? true;
+  if (light) fs.mkdirSync(lightHome, { mode: 0o755 });
   // sshd takes the first value of a keyword: the test's own lines come first.
   const config = [
     ...(opts.config ?? []),
-    ...(opts.lightShell ? [`SetEnv HOME=${lightHome}`] : []),
+    ...(light ? [`SetEnv HOME=${lightHome}`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     ...hostKeys.map((k) => `HostKey ${k}`),

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog } from 'electron';
+import { connectionFactoryFor, findAgentBundle } from '../services/hosts/connection-factory';
 import { AppServices } from '../services/app';
 import { localEngineOptions, userDirs } from '../services/local-engine';
 import { registerIpc } from './ipc';
@@ -35,9 +36,15 @@ if (!app.requestSingleInstanceLock()) {
       // The same settings and engine state as web mode (~/.config/berth, ~/.local/state/berth): the
       // hosts added in one show in the other, and an engine started by one is found by the other.
       const dirs = userDirs();
+      const bundleDir = findAgentBundle([
+        process.env.BERTH_AGENT_BUNDLE,
+        path.join(process.resourcesPath, 'agent-bundle'),
+        path.join(distDir, 'agent-bundle', app.getVersion()),
+      ]);
       services = new AppServices({
         mode: 'electron',
         version: app.getVersion(),
+        connectionFactory: connectionFactoryFor(bundleDir),
         configDir: dirs.configDir,
         stateDir: dirs.stateDir,
         ...(process.platform === 'linux'

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { connectionFactoryFor, findAgentBundle } from '../services/hosts/connection-factory';
 import { AppServices } from '../services/app';
 import { localEngineOptions, userDirs, type LocalEngineOverrides } from '../services/local-engine';
 import type { EngineState } from '../contract/models/engine';
@@ -90,9 +91,11 @@ async function main(): Promise<void> {
     ...(args.stateDir ? { stateDir: args.stateDir } : {}),
   });
   const distDir = path.resolve(__dirname, '..');
+  const bundleDir = findAgentBundle([process.env.BERTH_AGENT_BUNDLE, path.join(distDir, 'agent-bundle', VERSION)]);
   const services = new AppServices({
     mode: 'web',
     version: VERSION,
+    connectionFactory: connectionFactoryFor(bundleDir),
     configDir: dirs.configDir,
     stateDir: dirs.stateDir,
     ...(args.engine && process.platform === 'linux'

@@ -9,6 +9,8 @@ import { ApiServer } from '../api/server';
 import { Router } from '../api/router';
 import { registerSystemRoutes, type SystemBackend } from '../api/routes/system';
 import { registerEventRoutes } from '../api/routes/system/events';
+import { registerDfRoute } from '../api/routes/system/df';
+import { diskUsage } from './disk-usage';
 import { registerVolumeRoutes } from '../api/routes/volumes';
 import { registerImageRoutes } from '../api/routes/images';
 import { registerContainerRoutes } from '../api/routes/containers';
@@ -67,7 +69,14 @@ export class Daemon {
   /** Docker's containers over the runtime (the container and exec routes' backend). */
   containers: ContainerService | undefined;
 
+  /** Build cache records for /system/df (set by the builder). */
+  buildCache: (() => Promise<Array<Record<string, unknown>>>) | undefined;
+
   constructor(private readonly opts: DaemonOptions) {}
+
+  get dataRoot(): string {
+    return this.opts.flags.dataRoot;
+  }
 
   async start(): Promise<void> {
     const { flags, log } = this.opts;
@@ -146,6 +155,7 @@ export class Daemon {
     };
     registerSystemRoutes(this.router, system);
     registerEventRoutes(this.router, this.events);
+    registerDfRoute(this.router, diskUsage(this));
 
     this.server = new ApiServer({ router: this.router, log, group: flags.group });
     try {

@@ -1,18 +1,28 @@
 /**
- * Builds the AgentConnection for a host config. Local sockets use connections/local.ts. SSH and
- * WSL connections come from the connections package's own factory (desktop-conn); until it is
- * wired in here, those kinds are refused with a clear message rather than faked.
+ * Builds the AgentConnection for a host config through the connections package's factory:
+ * local sockets, SSH (the agent is installed from the bundle and started over the connection)
+ * and WSL. The contract's host configs are a subset of the connection configs.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createConnection } from '../../connections/factory';
+import type { AgentConnection, ConnectionConfig, ConnectionPrompter } from '../../connections/types';
 import type { HostConfig } from '../../contract/models/hosts';
-import { LocalConnection } from '../../connections/local';
-import type { AgentConnection, ConnectionPrompter } from '../../connections/types';
-import { ServiceError } from '../errors';
 
 export type ConnectionFactory = (id: string, config: HostConfig, prompter: ConnectionPrompter) => AgentConnection;
 
-export const defaultConnectionFactory: ConnectionFactory = (id, config) => {
-  if (config.kind === 'local') return new LocalConnection(id, config);
-  throw new ServiceError('NotImplemented', `${config.kind.toUpperCase()} hosts are not available in this build yet`, {
-    hint: 'The SSH and WSL transports are being added (electron/src/connections); local sockets work now.',
-  });
-};
+/** A factory installing agents from `bundleDir` (dist/agent-bundle/<version>, or the app's resources). */
+export function connectionFactoryFor(bundleDir: string | undefined): ConnectionFactory {
+  return (id, config, prompter) =>
+    createConnection(id, config as ConnectionConfig, { prompter, ...(bundleDir ? { bundleDir } : {}) });
+}
+
+export const defaultConnectionFactory: ConnectionFactory = connectionFactoryFor(process.env.BERTH_AGENT_BUNDLE);
+
+/** The first directory holding an agent bundle (bundle.json), or undefined. */
+export function findAgentBundle(candidates: Array<string | undefined>): string | undefined {
+  for (const c of candidates) {
+    if (c && fs.existsSync(path.join(c, 'bundle.json'))) return c;
+  }
+  return undefined;
+}
