@@ -249,7 +249,7 @@ describeIf('Engine API with the docker CLI', { root: true, commands: ['docker-re
     const dup = await run(['create', '--name', 'twin', img]);
     expect(dup.code).toBe(0);
     const dup2 = await run(['create', '--name', 'twin', img]);
-    expect(dup2.code).toBe(125);
+    expect(dup2.code).toBe(1);
     expect(dup2.stderr).toMatch(/Conflict. The container name "\/twin" is already in use/);
     await run(['rm', 'twin']);
     expect((await run(['ps', '-aq'])).stdout.trim()).toBe('');

@@ -33,20 +33,20 @@ export class ContainerFiles {
     return { dir: this.rt.dir(rec.id), runningPid: running ? rec.state.pid : undefined, rootfs: rec.rootfs };
   }
 
-  private static resolve(root: string, p: string): string {
+  private static resolve(root: string, p: string, name: string): string {
     if (!p.startsWith('/')) p = '/' + p;
     // A trailing "/" or "/." asks for the directory behind a symlink.
     const follow = p.endsWith('/') || p.endsWith('/.');
     const host = resolveInRoot(root, p, { followFinal: follow });
     if (!fs.existsSync(host) && !isLink(host)) {
-      throw new NotFound(`Could not find the file ${p} in container`);
+      throw new NotFound(`Could not find the file ${p} in container ${name}`);
     }
     return host;
   }
 
   async statPath(ref: string, p: string): Promise<{ header: string }> {
     return this.views.with(this.target(ref), 'read', async (root) => {
-      const host = ContainerFiles.resolve(root, p);
+      const host = ContainerFiles.resolve(root, p, ref);
       return { header: pathStatHeader(pathStat(host, p)) };
     });
   }
@@ -54,7 +54,7 @@ export class ContainerFiles {
   async getArchive(ref: string, p: string): Promise<{ header: string; tar: Readable }> {
     const ready = deferred<{ header: string; tar: Readable }>();
     const done = this.views.with(this.target(ref), 'read', async (root) => {
-      const host = ContainerFiles.resolve(root, p);
+      const host = ContainerFiles.resolve(root, p, ref);
       const header = pathStatHeader(pathStat(host, p));
       const base = p.endsWith('/.') ? '.' : path.posix.basename(p.replace(/\/+$/, '')) || '.';
       const out = new PassThrough();
@@ -77,7 +77,7 @@ export class ContainerFiles {
     if (rec.spec.readonlyRootfs && t.runningPid) throw new InvalidArgument('container rootfs is marked read-only');
     await this.views.with(t, 'write', async (root) => {
       const host = resolveInRoot(root, p.startsWith('/') ? p : '/' + p, { followFinal: true });
-      if (!fs.existsSync(host)) throw new NotFound(`Could not find the file ${p} in container`);
+      if (!fs.existsSync(host)) throw new NotFound(`Could not find the file ${p} in container ${ref}`);
       if (!fs.statSync(host).isDirectory()) throw new InvalidArgument(`extraction point is not a directory: ${p}`);
       const rel = '/' + path.relative(root, host);
       await unpackInto(body, {

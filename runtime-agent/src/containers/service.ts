@@ -357,8 +357,11 @@ export class ContainerService implements ContainersBackend {
     return readLogs(this.d.runtime, ref, o, signal);
   }
 
-  attach(ref: string, o: AttachOptions): Promise<StdioSession> {
-    return attachContainer(this.d.runtime, ref, o);
+  async attach(ref: string, o: AttachOptions): Promise<StdioSession> {
+    const session = await attachContainer(this.d.runtime, ref, o);
+    const rec = this.d.runtime.inspect(ref);
+    this.d.events.publish('container', 'attach', rec.id, this.attrs(rec));
+    return session;
   }
 
   export(ref: string): Promise<Readable> {

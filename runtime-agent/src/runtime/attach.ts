@@ -19,8 +19,14 @@ export interface AttachSession {
   detach(): void;
 }
 
-function closeStdin(c: Container): void {
-  if (!c.io || c.rec.spec.tty) return;
+export function closeStdin(c: Container): void {
+  if (c.rec.spec.tty) return;
+  if (!c.io) {
+    // The client ended stdin before the container started (`echo x | docker run -i`): close it
+    // right after the buffered input is delivered at start.
+    c.pendingStdinClose = true;
+    return;
+  }
   c.io.closeStdin();
   // The shim holds a copy of the write end (so stdin survives an agent restart): tell it to close.
   if (isSameProcess(c.rec.state.shimPid, c.rec.state.shimStart)) process.kill(c.rec.state.shimPid, 'SIGUSR1');

@@ -171,7 +171,7 @@ export class ExecManager {
     let failed: InitReport | 'eof' | undefined = ready ?? 'eof';
     if (ready?.type === 'ready') {
       e.pid = ready.pid;
-      const after = await ch.next<InitReport>();
+      const after = await execOutcome(ch, ready.pid);
       failed = after?.type === 'error' ? after : undefined;
     }
     ch.destroy();
@@ -237,4 +237,32 @@ export class ExecManager {
 
 function osSignal(name: NodeJS.Signals): number {
   return os.constants.signals[name] ?? 0;
+}
+
+/**
+ * Success is EOF on the channel (it is close-on-exec) — but nsenter's parent, which waits for
+ * the process it forked into the PID namespace, holds its own copy of the channel, so for a
+ * long-running command the EOF never comes. The exec also shows when the process's image is no
+ * longer Node's; an error report comes if execve failed.
+ */
+async function execOutcome(ch: LineChannel, pid: number): Promise<InitReport | undefined> {
+  const next = ch.next<InitReport>();
+  let settled = false;
+  void next.finally(() => (settled = true));
+  // The exe link resolves to the file itself, whatever mount namespace it is in.
+  const node = fs.statSync(process.execPath);
+  const deadline = Date.now() + 5000;
+  while (!settled) {
+    const r = await Promise.race([next, new Promise<'tick'>((res) => setTimeout(() => res('tick'), 5))]);
+    if (r !== 'tick') return r;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(`/proc/${pid}/exe`);
+    } catch {
+      st = undefined; // gone: the channel tells why
+    }
+    if (st && (st.ino !== node.ino || st.dev !== node.dev)) return undefined;
+    if (Date.now() > deadline) return undefined;
+  }
+  return next;
 }

@@ -28,7 +28,7 @@ import { adoptAll } from './adopt';
 import { checkExit, finishExit } from './exit';
 import { cancelRestart, wantsStartAtBoot } from './restart';
 import { InitPool } from './pool';
-import { attachContainer, type AttachOptions, type AttachSession } from './attach';
+import { attachContainer, closeStdin, type AttachOptions, type AttachSession } from './attach';
 
 export type { AttachOptions, AttachSession } from './attach';
 
@@ -51,6 +51,8 @@ export interface Container {
   io?: ContainerIo;
   cgroup?: ContainerCgroup;
   pendingStdin: Buffer[];
+  /** stdin was closed by an attached client before the container started. */
+  pendingStdinClose?: boolean;
   finishing?: Promise<void>;
   exitWaiters: ((code: number) => void)[];
   removeWaiters: (() => void)[];
@@ -269,6 +271,10 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       const io = new ContainerIo(ioDir, rec.spec.tty, () => void this.checkExit(c));
       c.io = io;
       io.begin(started.master, started.stdinFd, c.pendingStdin.splice(0));
+      if (c.pendingStdinClose) {
+        c.pendingStdinClose = false;
+        closeStdin(c);
+      }
       started.child.once('exit', () => void this.checkExit(c));
       this.emitEvent('start', rec);
       void this.checkExit(c);
@@ -276,9 +282,17 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       await cgroup.destroy().catch((e: unknown) => this.reportError('cgroup cleanup failed', e));
       if (attached && hook) await this.detachNetwork(rec, false);
       if (err instanceof StartError) {
+        // The status stays "created" (dockerd shows a container whose start failed as Created).
         rec.state.exitCode = err.exitCode;
         rec.state.error = err.message;
+        rec.state.finishedAt = new Date().toISOString();
         this.store.save(rec);
+        // As dockerd: the failed start is an exit (attach streams and waiters end), and a
+        // `--rm` container is removed (`docker run --rm` waits for that).
+        this.emitEvent('die', rec, { exitCode: String(err.exitCode) });
+        for (const w of c.exitWaiters.splice(0)) w(err.exitCode);
+        if (rec.spec.autoRemove)
+          void this.remove(rec.id).catch((e: unknown) => this.reportError(`auto-remove of ${rec.id} failed`, e));
         throw err.error;
       }
       throw err;

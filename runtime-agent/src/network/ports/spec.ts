@@ -140,7 +140,8 @@ export function requestsFromApi(cfg: ApiPortConfig): PortRequest[] {
       const hostIp = checkHostIp(b.HostIp ?? '', spec);
       let hs = 0;
       let he = 0;
-      if (b.HostPort) [hs, he] = parseRange(b.HostPort, spec, 'host port');
+      // HostPort "0" (or empty) asks for a random port, as with `-p 127.0.0.1:0:80`.
+      if (b.HostPort && b.HostPort !== '0') [hs, he] = parseRange(b.HostPort, spec, 'host port');
       out.push(...expand(spec, proto, hostIp, start, end, hs, he));
     }
     for (let p = start; p <= end; p++) bound.add(`${p}/${proto}`);
