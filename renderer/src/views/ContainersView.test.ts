@@ -83,7 +83,7 @@ describe('Containers view', () => {
   });
 
   it('opens the stats stream of a container on screen when it starts (no scroll needed)', async () => {
-    const created = rows.slice(0, 3).map((c) => ({ ...c, state: 'created' as const }));
+    const created: typeof rows = rows.slice(0, 3).map((c) => ({ ...c, state: 'created' }));
     bridge.handle('containers:list', (req) =>
       req.filters?.id ? created.filter((c) => req.filters!.id!.includes(c.id)) : created,
     );
