@@ -113,5 +113,7 @@ export async function startContainer(rt: ContainerRuntime, c: Container, opts: S
       throw err.error;
     }
     throw err;
+  } finally {
+    rt.refillInits();
   }
 }
