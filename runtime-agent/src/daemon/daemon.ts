@@ -110,6 +110,7 @@ export class Daemon {
 
     const network = new NetworkService(networkConfigFromFlags(flags, log));
     this.network = network;
+    network.setEventSink((action, networkId, attrs) => this.events.publish('network', action, networkId, attrs));
     cleanStaleViews(path.join(flags.dataRoot, 'containers'));
     // Containers that ran on while no agent was there are adopted before the API answers.
     const runtime = new ContainerRuntime({
