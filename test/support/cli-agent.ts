@@ -14,31 +14,40 @@ export interface CliAgent {
   run(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
   /** Run and expect exit 0; returns trimmed stdout. */
   ok(args: string[]): Promise<string>;
+  /** Kill the agent with SIGKILL (containers live on) and start a new one on the same state. */
+  restartAfterKill9(): Promise<void>;
   /** Remove every container, user network and volume, stop the agent, remove its directory. */
   close(): Promise<void>;
 }
 
 export async function startCliAgent(reg: ProvidedRegistry, opts: BerthdOptions = {}): Promise<CliAgent> {
-  const d = await startBerthd({ ...opts, args: ['--insecure-registry', reg.host, ...(opts.args ?? [])] });
-  const run = (args: string[], o: { input?: string; timeoutMs?: number } = {}) => docker(d.host, args, o);
-  const ok = async (args: string[]): Promise<string> => {
-    const r = await run(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  const args = ['--insecure-registry', reg.host, ...(opts.args ?? [])];
+  const d = await startBerthd({ ...opts, args });
+  // The socket path stays the same across restarts (it lives in the agent's directory).
+  const run = (argv: string[], o: { input?: string; timeoutMs?: number } = {}) => docker(d.host, argv, o);
+  const ok = async (argv: string[]): Promise<string> => {
+    const r = await run(argv);
+    if (r.code !== 0) throw new Error(`docker ${argv.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout.trim();
   };
   const img = reg.images.busybox;
   await ok(['pull', '-q', img]);
-  return {
+  const agent: CliAgent = {
     d,
     img,
     run,
     ok,
+    async restartAfterKill9() {
+      await agent.d.kill9();
+      agent.d = await startBerthd({ ...opts, args, dir: agent.d.dir });
+    },
     async close() {
-      await cleanAgent(d);
-      await d.stop();
-      d.cleanup();
+      await cleanAgent(agent.d);
+      await agent.d.stop();
+      agent.d.cleanup();
     },
   };
+  return agent;
 }
 
 /** Remove whatever containers, user networks and volumes an agent holds. */
