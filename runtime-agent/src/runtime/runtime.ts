@@ -84,20 +84,28 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     this.exec = new ExecManager(this);
   }
 
-  /** Load every container, adopt running ones, clean what a killed agent left. */
-  async init(): Promise<void> {
+  /**
+   * Load every container, adopt running ones, clean what a killed agent left, and (unless told
+   * to wait, as the daemon does until its network is up) start those their policy wants running.
+   */
+  async init(opts: { startAtBoot?: boolean } = {}): Promise<void> {
     await adoptAll(this);
-    for (const c of this.containers.values())
-      if (wantsStartAtBoot(c.rec))
-        await this.start(c.rec.id).catch((e: unknown) =>
-          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
-        );
+    if (opts.startAtBoot !== false) await this.startAtBoot();
     this.poll = setInterval(() => this.pollShims(), 2000);
     this.poll.unref();
     if (this.opts.initPool && this.opts.initPool > 0)
       this.pool = new InitPool(path.join(this.opts.dataRoot, 'pool'), this.opts.initPool, (m, e) =>
         this.reportError(m, e),
       );
+  }
+
+  /** Start the containers whose restart policy wants them running after an agent start. */
+  async startAtBoot(): Promise<void> {
+    for (const c of [...this.containers.values()])
+      if (wantsStartAtBoot(c.rec))
+        await this.start(c.rec.id).catch((e: unknown) =>
+          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
+        );
   }
 
   emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
