@@ -26,7 +26,7 @@ import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
 import { checkExit, finishExit } from './exit';
-import { cancelRestart, wantsStartAtBoot } from './restart';
+import { cancelRestart, startAtBoot } from './restart';
 import { InitPool } from './pool';
 import { attachContainer, closeStdin, type AttachOptions, type AttachSession } from './attach';
 
@@ -84,10 +84,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     this.exec = new ExecManager(this);
   }
 
-  /**
-   * Load every container, adopt running ones, clean what a killed agent left, and (unless told
-   * to wait, as the daemon does until its network is up) start those their policy wants running.
-   */
+  /** Load and adopt every container, clean what a killed agent left, start by policy (unless told not to). */
   async init(opts: { startAtBoot?: boolean } = {}): Promise<void> {
     await adoptAll(this);
     if (opts.startAtBoot !== false) await this.startAtBoot();
@@ -100,12 +97,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Start the containers whose restart policy wants them running after an agent start. */
-  async startAtBoot(): Promise<void> {
-    for (const c of [...this.containers.values()])
-      if (wantsStartAtBoot(c.rec))
-        await this.start(c.rec.id).catch((e: unknown) =>
-          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
-        );
+  startAtBoot(): Promise<void> {
+    return startAtBoot(this);
   }
 
   emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
