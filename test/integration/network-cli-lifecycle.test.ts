@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startCliAgent, type CliAgent } from '../support/cli-agent';
+import { cleanAgent, startCliAgent, type CliAgent } from '../support/cli-agent';
 import { describeIf } from '../support/env';
 import { hostLinks } from '../support/netns';
 import { freePort } from '../support/ports';
@@ -126,6 +126,16 @@ describeIf(
       await a.ok(['rm', '-f', 'web', 'peer', 'fresh']);
       await a.ok(['network', 'rm', 'keep']);
       expect(await hostGet(`http://127.0.0.1:${port}/index.html`)).toBeUndefined();
+    });
+
+    it('removes the default bridge and its firewall table when an idle agent stops', async () => {
+      await a.ok(['run', '--rm', a.img, 'true']); // the default bridge is up
+      expect(await hostLinks(prefix)).toContain(`${prefix}0`);
+      expect(await nftTable(prefix)).not.toBe('');
+      await cleanAgent(a.d);
+      expect(await a.d.stop()).toBe(0);
+      expect(await hostLinks(prefix)).toEqual([]);
+      expect(await nftTable(prefix)).toBe('');
     });
   },
 );
