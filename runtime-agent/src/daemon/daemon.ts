@@ -110,6 +110,7 @@ export class Daemon {
 
     const network = new NetworkService(networkConfigFromFlags(flags, log));
     this.network = network;
+    network.setEventSink((action, networkId, attrs) => this.events.publish('network', action, networkId, attrs));
     cleanStaleViews(path.join(flags.dataRoot, 'containers'));
     // Containers that ran on while no agent was there are adopted before the API answers.
     const runtime = new ContainerRuntime({
@@ -121,7 +122,8 @@ export class Daemon {
       onError: (msg, err) => log.warn(msg, { error: err }),
     });
     this.runtime = runtime;
-    await runtime.init();
+    // Containers to start by restart policy wait until the network module is up.
+    await runtime.init({ startAtBoot: false });
     this.containers = new ContainerService({
       runtime,
       images: this.images,
@@ -136,6 +138,7 @@ export class Daemon {
     registerNetworkRoutes(this.router, new NetworkApiBackend(network));
     registerContainerRoutes(this.router, this.containers);
     registerExecRoutes(this.router, this.containers.execBackend());
+    await runtime.startAtBoot();
 
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),

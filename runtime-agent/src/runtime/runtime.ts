@@ -21,7 +21,7 @@ import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
 import { checkExit, finishExit } from './exit';
-import { cancelRestart, wantsStartAtBoot } from './restart';
+import { cancelRestart, startAtBoot } from './restart';
 import { InitPool } from './pool';
 import { attachContainer, type AttachOptions, type AttachSession } from './attach';
 import { startContainer, type StartOptions } from './start-container';
@@ -55,20 +55,21 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     this.exec = new ExecManager(this);
   }
 
-  /** Load every container, adopt running ones, clean what a killed agent left. */
-  async init(): Promise<void> {
+  /** Load and adopt every container, clean what a killed agent left, start by policy (unless told not to). */
+  async init(opts: { startAtBoot?: boolean } = {}): Promise<void> {
     await adoptAll(this);
-    for (const c of this.containers.values())
-      if (wantsStartAtBoot(c.rec))
-        await this.start(c.rec.id).catch((e: unknown) =>
-          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
-        );
+    if (opts.startAtBoot !== false) await this.startAtBoot();
     this.poll = setInterval(() => this.pollShims(), 2000);
     this.poll.unref();
     if (this.opts.initPool && this.opts.initPool > 0)
       this.pool = new InitPool(path.join(this.opts.dataRoot, 'pool'), this.opts.initPool, (m, e) =>
         this.reportError(m, e),
       );
+  }
+
+  /** Start the containers whose restart policy wants them running after an agent start. */
+  startAtBoot(): Promise<void> {
+    return startAtBoot(this);
   }
 
   emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
