@@ -134,6 +134,19 @@ describeIf(
       expect(await a.ok(['inspect', '--format', '{{len .NetworkSettings.Networks}}', 'roamer'])).toBe('1');
     });
 
+    it('follows a rename: the new name resolves, the old one not, network inspect shows it', async () => {
+      await a.ok(['run', '-d', '--name', 'oldname', '--network', 'front', a.img, 'sleep', '300']);
+      const ip = await a.ok(['inspect', '--format', '{{.NetworkSettings.Networks.front.IPAddress}}', 'oldname']);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'oldname'])).stdout).toContain(ip);
+      await a.ok(['rename', 'oldname', 'newname']);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'newname'])).stdout).toContain(ip);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'oldname'])).stdout).not.toContain(ip);
+      const names = await a.ok(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'front']);
+      expect(names.split(' ')).toContain('newname');
+      expect(names.split(' ')).not.toContain('oldname');
+      await a.ok(['rm', '-f', 'newname']);
+    });
+
     it('gives --network none only lo, --network host the host interfaces, container: the other stack', async () => {
       expect(await a.ok(['run', '--rm', '--network', 'none', a.img, 'ls', '/sys/class/net'])).toBe('lo');
       const before = new Set(fs.readdirSync('/sys/class/net'));

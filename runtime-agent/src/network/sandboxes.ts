@@ -299,6 +299,16 @@ export class Sandboxes {
     if (s.active) writeSandboxFiles(this.ctx, s);
   }
 
+  /** A renamed container: its record and, while it runs, its DNS names follow the new name. */
+  rename(containerId: string, name: string): void {
+    const s = this.ctx.sandboxes.get(containerId);
+    if (!s) return;
+    if (s.active) for (const e of s.endpoints) this.unregister(s, e);
+    s.containerName = name.replace(/^\//, '');
+    if (s.active) for (const e of s.endpoints) this.register(s, e);
+    this.save(s);
+  }
+
   files(containerId: string): EtcFiles | undefined {
     const s = this.ctx.sandboxes.get(containerId);
     return s ? renderSandboxFiles(this.ctx, s) : undefined;
