@@ -147,6 +147,67 @@ describeIf(
       await a.ok(['rm', '-f', 'newname']);
     });
 
+    it('writes /etc files from --hostname, --add-host, --dns*, and takes --ip on a user network', async () => {
+      const gw = await a.ok(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']);
+      const etc = await a.ok([
+        'run',
+        '--rm',
+        '--hostname',
+        'hh',
+        '--add-host',
+        'db:10.1.2.3',
+        '--add-host',
+        'gw:host-gateway',
+        '--dns',
+        '10.0.0.53',
+        '--dns-search',
+        'x.test',
+        '--dns-option',
+        'ndots:2',
+        a.img,
+        'sh',
+        '-c',
+        'hostname; cat /etc/hosts /etc/resolv.conf',
+      ]);
+      const lines = etc.split('\n');
+      expect(lines[0]).toBe('hh');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          '10.1.2.3\tdb',
+          `${gw}\tgw`,
+          'nameserver 10.0.0.53',
+          'search x.test',
+          'options ndots:2',
+        ]),
+      );
+      expect(lines.some((l) => /^\d+\.\d+\.\d+\.\d+\thh$/.test(l))).toBe(true);
+      const subnet = await a.ok(['network', 'inspect', 'front', '--format', '{{(index .IPAM.Config 0).Subnet}}']);
+      const fixed = subnet.replace(/\.0\/\d+$/, '.200');
+      const onNet = await a.ok([
+        'run',
+        '--rm',
+        '--network',
+        'front',
+        '--ip',
+        fixed,
+        '--hostname',
+        'web',
+        '--domainname',
+        'example.test',
+        a.img,
+        'sh',
+        '-c',
+        'hostname -f; ip -4 -o addr show eth0; grep nameserver /etc/resolv.conf',
+      ]);
+      const [fqdn, addr, ns] = onNet.split('\n');
+      expect(fqdn).toBe('web.example.test');
+      expect(addr).toContain(`inet ${fixed}/`);
+      expect(ns).toMatch(/^nameserver \d+\.\d+\.\d+\.1$/);
+      const outside = await a.run(['run', '--rm', '--network', 'front', '--ip', '10.254.254.254', a.img, 'true']);
+      expect(outside.code).toBe(125);
+      expect(outside.stderr).toMatch(/10\.254\.254\.254/);
+    });
+
     it('gives --network none only lo, --network host the host interfaces, container: the other stack', async () => {
       expect(await a.ok(['run', '--rm', '--network', 'none', a.img, 'ls', '/sys/class/net'])).toBe('lo');
       const before = new Set(fs.readdirSync('/sys/class/net'));
