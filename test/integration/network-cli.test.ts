@@ -134,6 +134,31 @@ describeIf(
       expect(await a.ok(['inspect', '--format', '{{len .NetworkSettings.Networks}}', 'roamer'])).toBe('1');
     });
 
+    it('keeps networks connected or disconnected while stopped across starts, even the default bridge', async () => {
+      await a.ok(['create', '--name', 'mover', a.img, 'sleep', '300']);
+      await a.ok(['network', 'connect', '--alias', 'mv', 'front', 'mover']);
+      await a.ok(['start', 'mover']);
+      const nets = () =>
+        a.ok(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'mover']);
+      expect(await nets()).toBe('bridge front');
+      expect(await links('mover')).toEqual(['eth0', 'eth1', 'lo']);
+      expect(await wgetIn('mover', 'http://site/index.html')).toBe('on-front\n');
+      await a.ok(['stop', '-t', '0', 'mover']);
+      await a.ok(['network', 'disconnect', 'bridge', 'mover']);
+      await a.ok(['start', 'mover']);
+      expect(await nets()).toBe('front');
+      expect(await links('mover')).toEqual(['eth0', 'lo']);
+      expect(await wgetIn('mover', 'http://site/index.html')).toBe('on-front\n');
+      await a.ok(['stop', '-t', '0', 'mover']);
+      await a.ok(['network', 'disconnect', 'front', 'mover']);
+      await a.ok(['start', 'mover']);
+      expect(await nets()).toBe('');
+      expect(await links('mover')).toEqual(['lo']);
+      await a.ok(['network', 'connect', 'bridge', 'mover']);
+      expect(await links('mover')).toEqual(['eth0', 'lo']);
+      await a.ok(['rm', '-f', 'mover']);
+    });
+
     it('follows a rename: the new name resolves, the old one not, network inspect shows it', async () => {
       await a.ok(['run', '-d', '--name', 'oldname', '--network', 'front', a.img, 'sleep', '300']);
       const ip = await a.ok(['inspect', '--format', '{{.NetworkSettings.Networks.front.IPAddress}}', 'oldname']);
