@@ -121,6 +121,26 @@ describeIf('Engine API with the docker CLI', { root: true, commands: ['docker-re
     expect(it.output).toMatch(/exec-tty-2/);
   });
 
+  it('stats --no-stream computes CPU % and memory against the limit from the JSON shape', async () => {
+    await run(['run', '-d', '--name', 'spin', '--memory', '64m', img, 'sh', '-c', 'while :; do :; done']);
+    await run(['run', '-d', '--name', 'nap', img, 'sleep', '300']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const out = await run(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}', 'spin', 'nap']);
+    expect(out.code, out.stderr).toBe(0);
+    const rows = Object.fromEntries(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0], l]),
+    );
+    const cpu = (name: string) => Number(/ ([\d.]+)% /.exec(rows[name] ?? '')?.[1]);
+    expect(cpu('spin')).toBeGreaterThan(20);
+    expect(cpu('nap')).toBeLessThan(5);
+    expect(rows.spin).toMatch(/ [\d.]+[KM]iB \/ 64MiB$/);
+    expect(rows.nap).toMatch(/ [\d.]+[KM]iB \/ [\d.]+GiB$/);
+    expect((await run(['rm', '-f', 'spin', 'nap'])).code).toBe(0);
+  });
+
   it('pause, unpause, update, rename, restart, stop, kill, wait, rm -f', async () => {
     expect((await run(['pause', 'ticker'])).code).toBe(0);
     expect((await run(['ps', '--format', '{{.Status}}', '--filter', 'name=ticker'])).stdout).toMatch(/Paused/);

@@ -5,6 +5,7 @@
  * `docker volume prune` remove exactly what Docker would.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { request } from '../support/berthd';
 import { startCliAgent, type CliAgent } from '../support/cli-agent';
 import { docker } from '../support/docker-cli';
 import { describeIf } from '../support/env';
@@ -100,6 +101,27 @@ describeIf(
         seen.indexOf('health_status: unhealthy checked'),
       );
       await a.ok(['rm', '-f', 'checked', 'slowcheck']);
+    });
+
+    it("runs the image's health check unless --no-healthcheck", async () => {
+      await a.ok(['create', '--name', 'hc-src', a.img]);
+      const commit = await request(a.d.socket, 'POST', '/commit?container=hc-src&repo=berth-test/hc&tag=1', {
+        Healthcheck: { Test: ['CMD-SHELL', 'echo from-image'], Interval: 200_000_000, Retries: 1 },
+      });
+      expect(commit.status).toBe(201);
+      await a.ok(['rm', 'hc-src']);
+      expect(await a.ok(['image', 'inspect', '--format', '{{json .Config.Healthcheck.Test}}', 'berth-test/hc:1'])).toBe(
+        '["CMD-SHELL","echo from-image"]',
+      );
+      await a.ok(['run', '-d', '--name', 'img-check', 'berth-test/hc:1', 'sleep', '300']);
+      await a.ok(['run', '-d', '--name', 'no-check', '--no-healthcheck', 'berth-test/hc:1', 'sleep', '300']);
+      expect(await until('img-check', 'healthy')).toBe('healthy');
+      const log = await a.ok(['inspect', '--format', '{{(index .State.Health.Log 0).Output}}', 'img-check']);
+      expect(log).toBe('from-image');
+      expect(await a.ok(['inspect', '--format', '{{json .State.Health}}', 'no-check'])).toBe('null');
+      expect(await a.ok(['ps', '--filter', 'name=no-check', '--format', '{{.Status}}'])).toMatch(/^Up [^(]*$/);
+      await a.ok(['rm', '-f', 'img-check', 'no-check']);
+      await a.ok(['rmi', 'berth-test/hc:1']);
     });
 
     it('container prune removes stopped containers only, honouring a label filter', async () => {

@@ -83,17 +83,20 @@ describeIf(
       await run('stopped-always', 'always');
       await run('stopped-unless', 'unless-stopped');
       await run('no-policy', 'no');
+      const autoRemove = await a.ok(['run', '-d', '--rm', a.img, 'sleep', '300']);
       await a.ok(['stop', '-t', '0', 'stopped-always', 'stopped-unless']);
       const pidOf = async (c: string) => Number(await a.ok(['inspect', '--format', '{{.State.Pid}}', c]));
       const keeperPid = await pidOf('keeper');
       const lonePid = await pidOf('dies-alone');
       const noPolicyPid = await pidOf('no-policy');
+      const autoRemovePid = await pidOf(autoRemove);
       expect(keeperPid).toBeGreaterThan(0);
 
       await a.d.kill9();
       // While no agent runs, two containers die (as on a crash of the host's processes).
       process.kill(lonePid, 'SIGKILL');
       process.kill(noPolicyPid, 'SIGKILL');
+      process.kill(autoRemovePid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 200));
       await a.restartAfterKill9();
 
@@ -109,6 +112,8 @@ describeIf(
       expect(await state('stopped-unless')).toMatch(/^exited/);
       expect(await state('no-policy')).toMatch(/^exited/);
       expect(await a.ok(['inspect', '--format', '{{.State.ExitCode}}', 'no-policy'])).toBe('137');
+      // --rm applies to an exit the agent did not see
+      expect((await a.run(['inspect', autoRemove])).code).toBe(1);
       // the revived container works: exec into it
       expect(await a.ok(['exec', 'dies-alone', 'echo', 'alive'])).toBe('alive');
     });

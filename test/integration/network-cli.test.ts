@@ -134,6 +134,105 @@ describeIf(
       expect(await a.ok(['inspect', '--format', '{{len .NetworkSettings.Networks}}', 'roamer'])).toBe('1');
     });
 
+    it('keeps networks connected or disconnected while stopped across starts, even the default bridge', async () => {
+      await a.ok(['create', '--name', 'mover', a.img, 'sleep', '300']);
+      await a.ok(['network', 'connect', '--alias', 'mv', 'front', 'mover']);
+      await a.ok(['start', 'mover']);
+      const nets = () =>
+        a.ok(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'mover']);
+      expect(await nets()).toBe('bridge front');
+      expect(await links('mover')).toEqual(['eth0', 'eth1', 'lo']);
+      expect(await wgetIn('mover', 'http://site/index.html')).toBe('on-front\n');
+      await a.ok(['stop', '-t', '0', 'mover']);
+      await a.ok(['network', 'disconnect', 'bridge', 'mover']);
+      await a.ok(['start', 'mover']);
+      expect(await nets()).toBe('front');
+      expect(await links('mover')).toEqual(['eth0', 'lo']);
+      expect(await wgetIn('mover', 'http://site/index.html')).toBe('on-front\n');
+      await a.ok(['stop', '-t', '0', 'mover']);
+      await a.ok(['network', 'disconnect', 'front', 'mover']);
+      await a.ok(['start', 'mover']);
+      expect(await nets()).toBe('');
+      expect(await links('mover')).toEqual(['lo']);
+      await a.ok(['network', 'connect', 'bridge', 'mover']);
+      expect(await links('mover')).toEqual(['eth0', 'lo']);
+      await a.ok(['rm', '-f', 'mover']);
+    });
+
+    it('follows a rename: the new name resolves, the old one not, network inspect shows it', async () => {
+      await a.ok(['run', '-d', '--name', 'oldname', '--network', 'front', a.img, 'sleep', '300']);
+      const ip = await a.ok(['inspect', '--format', '{{.NetworkSettings.Networks.front.IPAddress}}', 'oldname']);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'oldname'])).stdout).toContain(ip);
+      await a.ok(['rename', 'oldname', 'newname']);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'newname'])).stdout).toContain(ip);
+      expect((await a.run(['exec', 'peer', 'nslookup', 'oldname'])).stdout).not.toContain(ip);
+      const names = await a.ok(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'front']);
+      expect(names.split(' ')).toContain('newname');
+      expect(names.split(' ')).not.toContain('oldname');
+      await a.ok(['rm', '-f', 'newname']);
+    });
+
+    it('writes /etc files from --hostname, --add-host, --dns*, and takes --ip on a user network', async () => {
+      const gw = await a.ok(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']);
+      const etc = await a.ok([
+        'run',
+        '--rm',
+        '--hostname',
+        'hh',
+        '--add-host',
+        'db:10.1.2.3',
+        '--add-host',
+        'gw:host-gateway',
+        '--dns',
+        '10.0.0.53',
+        '--dns-search',
+        'x.test',
+        '--dns-option',
+        'ndots:2',
+        a.img,
+        'sh',
+        '-c',
+        'hostname; cat /etc/hosts /etc/resolv.conf',
+      ]);
+      const lines = etc.split('\n');
+      expect(lines[0]).toBe('hh');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          '10.1.2.3\tdb',
+          `${gw}\tgw`,
+          'nameserver 10.0.0.53',
+          'search x.test',
+          'options ndots:2',
+        ]),
+      );
+      expect(lines.some((l) => /^\d+\.\d+\.\d+\.\d+\thh$/.test(l))).toBe(true);
+      const subnet = await a.ok(['network', 'inspect', 'front', '--format', '{{(index .IPAM.Config 0).Subnet}}']);
+      const fixed = subnet.replace(/\.0\/\d+$/, '.200');
+      const onNet = await a.ok([
+        'run',
+        '--rm',
+        '--network',
+        'front',
+        '--ip',
+        fixed,
+        '--hostname',
+        'web',
+        '--domainname',
+        'example.test',
+        a.img,
+        'sh',
+        '-c',
+        'hostname -f; ip -4 -o addr show eth0; grep nameserver /etc/resolv.conf',
+      ]);
+      const [fqdn, addr, ns] = onNet.split('\n');
+      expect(fqdn).toBe('web.example.test');
+      expect(addr).toContain(`inet ${fixed}/`);
+      expect(ns).toMatch(/^nameserver \d+\.\d+\.\d+\.1$/);
+      const outside = await a.run(['run', '--rm', '--network', 'front', '--ip', '10.254.254.254', a.img, 'true']);
+      expect(outside.code).toBe(125);
+      expect(outside.stderr).toMatch(/10\.254\.254\.254/);
+    });
+
     it('gives --network none only lo, --network host the host interfaces, container: the other stack', async () => {
       expect(await a.ok(['run', '--rm', '--network', 'none', a.img, 'ls', '/sys/class/net'])).toBe('lo');
       const before = new Set(fs.readdirSync('/sys/class/net'));

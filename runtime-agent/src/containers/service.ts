@@ -300,6 +300,7 @@ export class ContainerService implements ContainersBackend {
   async rename(ref: string, name: string): Promise<void> {
     const id = this.d.runtime.inspect(ref).id;
     renameContainer(this.d.runtime, id, name);
+    await this.d.network.rename(id, this.d.runtime.inspect(id).name);
     const eng = this.engines.get(id);
     if (eng) {
       eng.network.containerName = this.d.runtime.inspect(id).name;

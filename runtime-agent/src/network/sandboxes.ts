@@ -72,6 +72,7 @@ export class Sandboxes {
       active: false,
       etcDir: req.etcDir,
       endpoints: prev?.endpoints.map((e) => ({ ...e })) ?? [],
+      ...(prev?.planned ? { planned: true } : {}),
     };
   }
 
@@ -122,18 +123,28 @@ export class Sandboxes {
     }
     if (!ns) throw new InvalidArgument(`network mode ${req.mode} needs the container's network namespace`);
     validateRequest(this.ctx, req); // bad input is refused before any bridge comes up
+    if (s.planned && s.endpoints.length === 0) {
+      // Disconnected from every network (as dockerd allows): only lo.
+      this.ctx.bridge.loopbackUp(ns);
+      s.active = true;
+      const files = writeSandboxFiles(this.ctx, s);
+      this.save(s);
+      return { settings: this.settingsOf(s), files };
+    }
     const undo: Undo = [];
     try {
       // Bridges first: bringing one up may move a still unused default subnet (a clash appeared).
-      const nets = [mode.network, ...(req.endpoints ?? []).map((e) => e.network)].map((x) =>
-        this.ctx.registry.resolve(x),
-      );
+      const requested = s.planned ? [] : [mode.network, ...(req.endpoints ?? []).map((e) => e.network)];
+      const nets = requested.map((x) => this.ctx.registry.resolve(x));
       for (const e of s.endpoints) {
         const n = this.ctx.registry.get(e.networkId);
         if (n) nets.push(n);
       }
       for (const n of nets) if (n.driver === 'bridge') await this.ctx.realize(n);
-      s.endpoints = planEndpoints(this.ctx, s, mode.network, req.endpoints ?? [], undo);
+      s.endpoints = s.planned
+        ? planEndpoints(this.ctx, s, s.endpoints[0]!.networkId, [], undo)
+        : planEndpoints(this.ctx, s, mode.network, req.endpoints ?? [], undo);
+      s.planned = true;
       s.active = true;
       this.save(s);
       undo.push(() => {
@@ -297,6 +308,16 @@ export class Sandboxes {
     s.endpoints.splice(idx, 1);
     this.save(s);
     if (s.active) writeSandboxFiles(this.ctx, s);
+  }
+
+  /** A renamed container: its record and, while it runs, its DNS names follow the new name. */
+  rename(containerId: string, name: string): void {
+    const s = this.ctx.sandboxes.get(containerId);
+    if (!s) return;
+    if (s.active) for (const e of s.endpoints) this.unregister(s, e);
+    s.containerName = name.replace(/^\//, '');
+    if (s.active) for (const e of s.endpoints) this.register(s, e);
+    this.save(s);
   }
 
   files(containerId: string): EtcFiles | undefined {

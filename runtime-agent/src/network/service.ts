@@ -146,6 +146,10 @@ export class NetworkService implements NetworkHook {
     });
   }
 
+  rename(containerId: string, name: string): Promise<void> {
+    return this.serial(() => this.sandboxes.rename(containerId, name));
+  }
+
   settings(containerId: string): DockerNetworkSettings | undefined {
     return this.sandboxes.settings(containerId);
   }

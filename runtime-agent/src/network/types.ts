@@ -65,6 +65,11 @@ export interface SandboxRecord {
   /** Where hosts/resolv.conf/hostname are written, when the runtime asked for files. */
   etcDir: string | undefined;
   endpoints: EndpointRecord[];
+  /**
+   * Set once the endpoints were planned from the request (first start): from then on the record
+   * is the truth, so networks connected or disconnected since (even the network mode's) stay so.
+   */
+  planned?: boolean;
 }
 
 /** One network a container joins (Docker's EndpointSettings as the runtime passes it). */
