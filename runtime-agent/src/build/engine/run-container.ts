@@ -1,0 +1,162 @@
+/**
+ * RUN: a container made by the containers module (the same path as `docker run`) from the parent
+ * image, with the step's argv (SHELL already applied), env (build args included), user, workdir
+ * and network; its output streamed to the build log as it comes; its overlay upper dir is what
+ * the caller commits. Heredoc scripts and `RUN --mount` bind/tmpfs/cache mounts are bind mounts.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { ContainerService } from '../../containers/service';
+import { parseCreateRequest } from '../../containers/create-request';
+import type { MountSpec } from '../../containers/docker-types';
+import { InvalidArgument, NotImplemented } from '../../errdefs';
+import type { RunIO } from '../backend';
+import { RunFailedError } from '../backend';
+import type { RunStep } from '../planner/types';
+import { BuildCancelledError } from '../builder';
+
+/** Per-build container settings from the /build query. */
+export interface RunSettings {
+  /** `networkmode`: '' / default → bridge. */
+  networkMode: string;
+  extraHosts: string[];
+  shmSize: number;
+  memory: number;
+  memorySwap: number;
+  cpuShares: number;
+  cpuQuota: number;
+  cpuPeriod: number;
+  cpusetCpus: string;
+  cpusetMems: string;
+}
+
+export interface RunPaths {
+  /** Private temp dir of this step (heredoc scripts). */
+  scratch: string;
+  /** Persistent dir for `RUN --mount=type=cache`. */
+  cacheMounts: string;
+}
+
+function networkOf(step: RunStep, s: RunSettings): string {
+  if (step.network === 'none') return 'none';
+  if (step.network === 'host') return 'host';
+  return s.networkMode === '' || s.networkMode === 'default' ? 'bridge' : s.networkMode;
+}
+
+async function mountsOf(step: RunStep, paths: RunPaths): Promise<MountSpec[]> {
+  const out: MountSpec[] = [];
+  for (const f of step.files) {
+    const host = path.join(paths.scratch, crypto.randomBytes(6).toString('hex'));
+    await fs.writeFile(host, f.data, { mode: f.mode });
+    out.push({ Type: 'bind', Source: host, Target: f.path, ReadOnly: true });
+  }
+  for (let i = 0; i < step.mounts.length; i++) {
+    const m = step.mounts[i]!;
+    const target = m.target ?? '';
+    if (m.type === 'bind') {
+      const src = step.bindSources[i];
+      if (!src) throw new InvalidArgument(`RUN --mount=type=bind: no source for ${target}`);
+      out.push({ Type: 'bind', Source: src.hostPath, Target: target, ReadOnly: true });
+    } else if (m.type === 'tmpfs') {
+      out.push({ Type: 'tmpfs', Target: target, ...(m.sizeLimit ? { TmpfsOptions: { SizeBytes: m.sizeLimit } } : {}) });
+    } else if (m.type === 'cache') {
+      const id = crypto
+        .createHash('sha256')
+        .update(m.cacheId ?? target)
+        .digest('hex');
+      const host = path.join(paths.cacheMounts, id);
+      await fs.mkdir(host, { recursive: true, mode: m.mode ?? 0o755 });
+      await fs.chown(host, m.uid ?? 0, m.gid ?? 0);
+      out.push({ Type: 'bind', Source: host, Target: target, ReadOnly: m.readOnly });
+    } else {
+      throw new NotImplemented(`RUN --mount=type=${m.type} is not supported by Berth yet`);
+    }
+  }
+  return out;
+}
+
+/** Creates, runs and waits for the step's container; resolves with its ID when it exited 0. */
+export async function runContainer(
+  containers: ContainerService,
+  parentImage: string,
+  step: RunStep,
+  io: RunIO,
+  settings: RunSettings,
+  paths: RunPaths,
+  track: (id: string) => void,
+): Promise<string> {
+  if (parentImage === '') throw new InvalidArgument('RUN needs a base image with a shell: FROM scratch has none');
+  if (step.security === 'insecure') throw new NotImplemented('RUN --security=insecure is not supported');
+  const req = parseCreateRequest(
+    {
+      Image: parentImage,
+      Cmd: step.argv,
+      Entrypoint: [''],
+      Env: step.env,
+      User: step.user,
+      WorkingDir: step.workdir,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: { 'com.berth.build': 'run' },
+      HostConfig: {
+        NetworkMode: networkOf(step, settings),
+        ExtraHosts: settings.extraHosts,
+        ShmSize: settings.shmSize,
+        Memory: settings.memory,
+        MemorySwap: settings.memorySwap,
+        CpuShares: settings.cpuShares,
+        CpuQuota: settings.cpuQuota,
+        CpuPeriod: settings.cpuPeriod,
+        CpusetCpus: settings.cpusetCpus,
+        CpusetMems: settings.cpusetMems,
+        Mounts: await mountsOf(step, paths),
+      },
+    },
+    undefined,
+    undefined,
+  );
+  const { Id: id } = await containers.create(req);
+  track(id);
+  io.onContainer(id);
+  const session = await containers.attach(id, {
+    stream: true,
+    logs: false,
+    stdin: false,
+    stdout: true,
+    stderr: true,
+    detachKeys: undefined,
+  });
+  const onAbort = (): void => {
+    session.close();
+    void containers.kill(id, 'KILL').catch(() => undefined);
+  };
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const wait = await containers.wait(id, 'next-exit');
+    await containers.start(id);
+    const out = new StringDecoder('utf8');
+    const err = new StringDecoder('utf8');
+    for await (const c of session.output) {
+      if (c.stream === 'stderr') {
+        const t = err.write(c.data);
+        if (t) io.stderr(t);
+      } else {
+        const t = out.write(c.data);
+        if (t) io.stdout(t);
+      }
+    }
+    const restOut = out.end();
+    if (restOut) io.stdout(restOut);
+    const restErr = err.end();
+    if (restErr) io.stderr(restErr);
+    const { StatusCode } = await wait();
+    if (io.signal.aborted) throw new BuildCancelledError();
+    if (StatusCode !== 0) throw new RunFailedError(StatusCode, step.argv);
+    return id;
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    session.close();
+  }
+}
