@@ -1,0 +1,141 @@
+/**
+ * `docker build` (classic API) of a small multi-step Dockerfile through berthd: a cold build (base
+ * image present, empty build cache, fresh data root per run) and a fully cached rebuild, next to
+ * the same builds by a docker or podman engine when one is reachable here (the CLI alone is not
+ * enough). The base image is the busybox fixture from a loopback registry.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startBerthd } from '../support/berthd';
+import { docker } from '../support/docker-cli';
+import { hasCommand, missing } from '../support/env';
+import { seedRegistry } from '../support/fixtures';
+import { startRegistry } from '../support/registry';
+import { median, timeMs, type Benchmark, type Figure } from './harness';
+
+const RUNS = Number(process.env.BERTH_BENCH_RUNS ?? 5);
+
+function makeContext(base: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
+  const files: Record<string, string> = {
+    Dockerfile: [
+      `FROM ${base}`,
+      'ENV APP=/app',
+      'WORKDIR /app',
+      'COPY src/ /app/src/',
+      'RUN for i in $(seq 1 200); do echo "$i" > /app/gen-$i; done',
+      'RUN tar -cf /app/src.tar /app/src && rm -r /app/src',
+      'COPY config.txt /app/',
+      'LABEL bench=build',
+      'CMD ["ls", "/app"]',
+      '',
+    ].join('\n'),
+    'config.txt': 'key=value\n',
+  };
+  for (let i = 0; i < 50; i++) files[`src/mod${i}/file${i}.txt`] = `module ${i}\n`.repeat(50);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+interface Engine {
+  tool: string;
+  /** cold build, then warm rebuild; ms. */
+  build: (ctx: string, base: string) => { cold: number; warm: number };
+}
+
+function timedSync(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: 'ignore', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** A docker or podman engine reachable here, if any. */
+function referenceEngine(): Engine | undefined {
+  const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+  const ok = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 5000 });
+  if (ok.status === 0 && ok.stdout.trim() && !ok.stdout.includes('Berth')) {
+    return {
+      tool: 'docker build (classic)',
+      build: (ctx, base) => {
+        spawnSync('docker', ['pull', '-q', base], { stdio: 'ignore' });
+        const cold = timedSync('docker', ['build', '-q', '--no-cache', '-t', 'berth-bench/build', ctx], env);
+        const warm = timedSync('docker', ['build', '-q', '-t', 'berth-bench/build', ctx], env);
+        spawnSync('docker', ['rmi', '-f', 'berth-bench/build'], { stdio: 'ignore' });
+        return { cold, warm };
+      },
+    };
+  }
+  if (hasCommand('podman') && spawnSync('podman', ['info'], { stdio: 'ignore', timeout: 10000 }).status === 0) {
+    return {
+      tool: 'podman build',
+      build: (ctx, base) => {
+        spawnSync('podman', ['pull', '-q', '--tls-verify=false', base], { stdio: 'ignore' });
+        const cold = timedSync('podman', ['build', '-q', '--no-cache', '-t', 'berth-bench/build', ctx], env);
+        const warm = timedSync('podman', ['build', '-q', '-t', 'berth-bench/build', ctx], env);
+        spawnSync('podman', ['rmi', '-f', 'berth-bench/build'], { stdio: 'ignore' });
+        return { cold, warm };
+      },
+    };
+  }
+  return undefined;
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    id: 'build.dockerfile',
+    title: 'docker build (classic) of a small 9-step Dockerfile: cold and fully cached',
+    skip: () => missing({ root: true, commands: ['docker-registry', 'skopeo', 'busybox'] }),
+    async run() {
+      const registry = await startRegistry();
+      try {
+        const base = (await seedRegistry(registry)).images.busybox;
+        const context = makeContext(base);
+        const cold: number[] = [];
+        const warm: number[] = [];
+        try {
+          for (let i = 0; i < RUNS; i++) {
+            const d = await startBerthd({ logLevel: 'warn', args: ['--insecure-registry', registry.host] });
+            try {
+              const pull = await docker(d.host, ['pull', '-q', base]);
+              if (pull.code !== 0) throw new Error(`pull failed: ${pull.stderr}`);
+              const build = async (): Promise<void> => {
+                const r = await docker(d.host, ['build', '-q', '-t', 'berth-bench/build', context], {
+                  timeoutMs: 300_000,
+                });
+                if (r.code !== 0) throw new Error(`build failed: ${r.stderr}`);
+              };
+              cold.push(await timeMs(build));
+              warm.push(await timeMs(build));
+            } finally {
+              await d.stop();
+              d.cleanup();
+            }
+          }
+          const engine = referenceEngine();
+          const ref = engine ? Array.from({ length: RUNS }, () => engine.build(context, base)) : undefined;
+          const figure = (which: 'cold' | 'warm', xs: number[]): Figure => {
+            const name = `${which === 'cold' ? 'cold build' : 'cached rebuild'} (CLI start to exit)`;
+            return {
+              name: engine ? name : `${name} (docker/podman: no engine reachable here)`,
+              value: median(xs),
+              unit: 'ms',
+              samples: xs.length,
+              ...(engine && ref ? { reference: { tool: engine.tool, value: median(ref.map((r) => r[which])) } } : {}),
+            };
+          };
+          return [figure('cold', cold), figure('warm', warm)];
+        } finally {
+          fs.rmSync(context, { recursive: true, force: true });
+        }
+      } finally {
+        await registry.stop();
+      }
+    },
+  },
+];
