@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -184,6 +186,50 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     expect(check.stdout).toBe('flavour=spicy\n1234:2345 640\n65534\nfrom tar\nfrom-heredoc\nsecond line\n');
     const label = await run(['image', 'inspect', '--format', '{{index .Config.Labels "team"}}', 'berth-test/misc:1']);
     expect(label.stdout.trim()).toBe('berth');
+  });
+
+  it('heredoc script with a shebang, COPY heredoc, ADD of a URL, a Dockerfile on stdin', async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+      res.end(`served ${req.url}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const ctx = write(fs.mkdtempSync(path.join(tmp, 'heredoc-')), {
+        Dockerfile: [
+          `FROM ${img}`,
+          'RUN <<EOT',
+          '#!/bin/sh',
+          'echo "script $0" > /script.txt',
+          'EOT',
+          'COPY <<EOF /etc/greeting.txt',
+          'hello from a heredoc',
+          'EOF',
+          `ADD http://127.0.0.1:${port}/remote.txt /downloads/`,
+          '',
+        ].join('\n'),
+      });
+      const b = await run(['build', '-t', 'berth-test/heredoc:1', ctx]);
+      expect(b.code, b.stderr + b.stdout).toBe(0);
+      const r = await run([
+        'run',
+        '--rm',
+        'berth-test/heredoc:1',
+        'sh',
+        '-c',
+        'cat /script.txt /etc/greeting.txt /downloads/remote.txt; stat -c "%a %Y" /downloads/remote.txt; ls /dev/pipes 2>&1 | wc -l',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(
+        /^script \/dev\/pipes\/EOT\nhello from a heredoc\nserved \/remote.txt\n600 1445412480\n/,
+      );
+    } finally {
+      server.close();
+    }
+    const stdin = await run(['build', '-t', 'berth-test/stdin:1', '-'], `FROM ${img}\nRUN echo piped > /piped\n`);
+    expect(stdin.code, stdin.stderr + stdin.stdout).toBe(0);
+    expect((await run(['run', '--rm', 'berth-test/stdin:1', 'cat', '/piped'])).stdout).toBe('piped\n');
   });
 
   it('a failing RUN exits with its code and message and leaves no container or mount', async () => {
