@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Filters } from '../../api/query';
 import type { ContainerService } from '../../containers/service';
 import { InvalidArgument } from '../../errdefs';
+import type { Credentials } from '../../images/auth';
 import type { Digest } from '../../images/digest';
 import { parseUntil } from '../../images/filters';
 import type { ImageService } from '../../images/image-service';
@@ -58,7 +59,7 @@ export class BuildEngine {
     this.cache.load();
   }
 
-  backend(settings: RunSettings): EngineBackend {
+  backend(settings: RunSettings, credentials?: (host: string) => Credentials | undefined): EngineBackend {
     return new EngineBackend(
       {
         images: this.o.images,
@@ -69,6 +70,7 @@ export class BuildEngine {
         cacheMountsDir: this.cacheMountsDir,
       },
       settings,
+      credentials,
     );
   }
 

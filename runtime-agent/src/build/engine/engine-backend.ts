@@ -15,7 +15,8 @@ import type { ContainerConfig } from '../../images/image-config';
 import type { ImageService } from '../../images/image-service';
 import { parsePlatform } from '../../images/platform';
 import type { ProgressEvent } from '../../images/progress';
-import { familiarString } from '../../images/reference';
+import { familiarString, parseReference } from '../../images/reference';
+import type { Credentials } from '../../images/auth';
 import { resolveInRoot } from '../../containers/archive/secure-join';
 import type { BaseImage, BuildBackend, BuildState, MountedRoot, RunIO, StepIO } from '../backend';
 import { resolveChown } from '../chown';
@@ -51,13 +52,16 @@ export class EngineBackend implements BuildBackend {
   constructor(
     private readonly d: EngineDeps,
     private readonly settings: RunSettings,
+    private readonly credentials: (host: string) => Credentials | undefined = () => undefined,
   ) {}
 
   async baseImage(ref: string, opts: { pull: boolean; platform?: string }, io: StepIO): Promise<BaseImage> {
     const { images } = this.d;
     let found = opts.pull ? undefined : images.find(ref);
     if (!found) {
+      const creds = this.credentials(parseReference(ref).domain);
       await images.pull(ref, {
+        ...(creds ? { credentials: creds } : {}),
         ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
         signal: io.signal,
         onProgress: (e) => {

@@ -10,19 +10,22 @@ import { BuildOutput } from '../../../build/output';
 import type { RouteContext } from '../../context';
 import type { Router } from '../../router';
 import { parseBuildQuery } from './query';
+import { parseRegistryConfig } from './registry-config';
 
 /** Context size limits: what the data root's disk allows is enforced by ENOSPC (ResourceExhausted). */
 const MAX_CONTEXT_ENTRIES = 1_000_000;
 
 async function build(engine: BuildEngine, ctx: RouteContext): Promise<void> {
   const q = parseBuildQuery(ctx.query);
+  const header = ctx.req.headers['x-registry-config'];
+  const credentials = parseRegistryConfig(Array.isArray(header) ? header[0] : header);
   const body = ctx.bodyStream() as AsyncIterable<Buffer>;
   const context = await BuildContext.fromTar(body, {
     ...(q.dockerfile ? { dockerfile: q.dockerfile } : {}),
     tmpDir: engine.tmpDir,
     limits: { maxEntries: MAX_CONTEXT_ENTRIES },
   });
-  const backend = engine.backend(q.settings);
+  const backend = engine.backend(q.settings, credentials);
   let stream: Writable | undefined;
   const sink = (chunk: string): void => {
     stream ??= ctx.startStream(200, 'application/json');
