@@ -128,6 +128,32 @@ describeIf(
       const shell = await run(['image', 'inspect', '--format', '{{json .Config.Shell}}', 'berth-test/opts:1']);
       expect(shell.stdout.trim()).toBe('["/bin/sh","-e","-c"]');
     });
+    it('FROM scratch: a stage of copied files, used by a later stage; an empty image is refused', async () => {
+      const ctx = write(fs.mkdtempSync(path.join(tmp, 'scratch-')), {
+        Dockerfile: [
+          'FROM scratch AS files',
+          'COPY payload.txt /payload/',
+          'ENV UNUSED=1',
+          `FROM ${img}`,
+          'COPY --from=files /payload /from-scratch',
+          'RUN cat /from-scratch/payload.txt > /seen',
+          '',
+        ].join('\n'),
+        'payload.txt': 'payload\n',
+      });
+      const b = await run(['build', '-t', 'berth-test/scratch:1', ctx]);
+      expect(b.code, b.stderr + b.stdout).toBe(0);
+      expect((await run(['run', '--rm', 'berth-test/scratch:1', 'cat', '/seen'])).stdout).toBe('payload\n');
+      const files = await run(['build', '--target', 'files', '-t', 'berth-test/scratch:files', ctx]);
+      expect(files.code, files.stderr).toBe(0);
+      const layers = await run(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', 'berth-test/scratch:files']);
+      expect(layers.stdout.trim()).toBe('1');
+      const empty = write(fs.mkdtempSync(path.join(tmp, 'empty-')), { Dockerfile: 'FROM scratch\n' });
+      const e = await run(['build', empty]);
+      expect(e.code).toBe(1);
+      expect(e.stderr + e.stdout).toMatch(/No image was generated/);
+    });
+
     it('FROM an image behind a registry login: the CLI credentials of X-Registry-Config', async () => {
       const alice = { username: 'alice', password: 'wonderland' };
       const registry = await startRegistry({ auth: { kind: 'htpasswd', users: { alice: alice.password } } });

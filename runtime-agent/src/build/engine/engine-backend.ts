@@ -21,7 +21,7 @@ import { resolveInRoot } from '../../containers/archive/secure-join';
 import type { BaseImage, BuildBackend, BuildState, MountedRoot, RunIO, StepIO } from '../backend';
 import { resolveChown } from '../chown';
 import type { ImageConfig } from '../planner/image-config';
-import type { ConfigStep, CopyStep, ResolvedStage, ResolvedStep, RunStep, WorkdirStep } from '../planner/types';
+import type { ConfigStep, CopyStep, ResolvedStep, RunStep, WorkdirStep } from '../planner/types';
 import type { CacheIndex } from './cache-index';
 import { writeCopy } from './copy-writer';
 import { mountOverlay, type Overlay } from './overlay';
@@ -216,10 +216,9 @@ export class EngineBackend implements BuildBackend {
     return { dir: ov.merged, release: () => this.release(ov) };
   }
 
-  async commitImage(last: BuildState, stage: ResolvedStage): Promise<string> {
-    if (last.id === '') {
-      throw new InvalidArgument(`No image was generated. Is your Dockerfile empty? (stage ${stage.stage.index})`);
-    }
+  /** Every step already made an image with its config and history: the last one is the result. */
+  async commitImage(last: BuildState): Promise<string> {
+    if (last.id === '') throw new InvalidArgument('No image was generated. Is your Dockerfile empty?');
     return last.id;
   }
 
