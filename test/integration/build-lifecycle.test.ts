@@ -96,6 +96,42 @@ describeIf(
       expect(fs.readdirSync(path.join(d.dataRoot, 'build', 'tmp'))).toEqual([]);
     });
 
+    it('an agent killed mid-RUN: the next agent removes the orphaned RUN container and the overlays', async () => {
+      const ctx = write(fs.mkdtempSync(path.join(tmp, 'kill-')), {
+        Dockerfile: `FROM ${img}\nCOPY . /ctx\nRUN echo started && sleep 60\n`,
+      });
+      const child = spawn(DOCKER, ['-H', d.host, 'build', ctx], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp/berth-docker-home', DOCKER_BUILDKIT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise((r) => child.once('close', r));
+      await until('the RUN to start', async () => out.includes('started'));
+      await d.kill9();
+      await exited;
+      d = await startBerthd({ dir: d.dir, args: registryArgs });
+      expect((await run(['ps', '-aq'])).stdout.trim()).toBe('');
+      expect(fs.readdirSync(path.join(d.dataRoot, 'build', 'tmp'))).toEqual([]);
+    });
+
+    it('rm=false keeps the RUN containers; cache mounts persist until builder prune --all', async () => {
+      const ctx = write(fs.mkdtempSync(path.join(tmp, 'keep-')), {
+        Dockerfile: `FROM ${img}\nRUN --mount=type=cache,target=/cache echo x >> /cache/log && wc -l < /cache/log > /count\n`,
+      });
+      const kept = await run(['build', '--rm=false', '--no-cache', '-t', 'berth-test/keep:1', ctx]);
+      expect(kept.code, kept.stderr + kept.stdout).toBe(0);
+      expect(kept.stdout).not.toMatch(/Removing intermediate container/);
+      const ids = (await run(['ps', '-aq', '--filter', 'label=com.berth.build'])).stdout.split('\n').filter(Boolean);
+      expect(ids).toHaveLength(1);
+      expect((await run(['rm', ...ids])).code).toBe(0);
+      expect((await run(['build', '--no-cache', '-t', 'berth-test/keep:1', ctx])).code).toBe(0);
+      expect((await run(['run', '--rm', 'berth-test/keep:1', 'cat', '/count'])).stdout.trim()).toBe('2');
+      expect((await run(['builder', 'prune', '-af'])).code).toBe(0);
+      expect((await run(['build', '--no-cache', '-t', 'berth-test/keep:1', ctx])).code).toBe(0);
+      expect((await run(['run', '--rm', 'berth-test/keep:1', 'cat', '/count'])).stdout.trim()).toBe('1');
+    });
+
     it('-f outside the context, -q, COPY --from an image, SHELL and RUN --network=none', async () => {
       const ctx = write(fs.mkdtempSync(path.join(tmp, 'ctx-')), { 'data.txt': 'data\n' });
       const dockerfile = path.join(

@@ -145,6 +145,7 @@ export class Daemon {
       runtime,
     });
     builds.init();
+    for (const id of await builds.removeOrphanedRuns()) log.warn('removed the RUN container of a lost build', { id });
     this.buildCache = () => builds.records();
     registerBuildRoutes(this.router, builds);
 

@@ -16,14 +16,14 @@ import type { ContainerRuntime } from '../../runtime/runtime';
 import { CacheIndex, type CacheEntry } from './cache-index';
 import { EngineBackend } from './engine-backend';
 import { cleanStaleOverlays } from './overlay';
-import type { RunSettings } from './run-container';
+import { BUILD_LABEL, type RunSettings } from './run-container';
 
 export interface BuildEngineOptions {
   /** <data-root>/build */
   root: string;
   images: ImageService;
   containers: ContainerService;
-  runtime: Pick<ContainerRuntime, 'dir'>;
+  runtime: Pick<ContainerRuntime, 'dir' | 'list'>;
 }
 
 export interface PruneOptions {
@@ -36,6 +36,14 @@ export interface PruneOptions {
 export interface PruneReport {
   CachesDeleted: string[];
   SpaceReclaimed: number;
+}
+
+async function treeBytes(p: string): Promise<number> {
+  const st = await fs.promises.lstat(p);
+  if (!st.isDirectory()) return st.isFile() ? st.size : 0;
+  let total = 0;
+  for (const n of await fs.promises.readdir(p)) total += await treeBytes(path.join(p, n));
+  return total;
 }
 
 const PRUNE_FILTERS = ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'];
@@ -57,6 +65,19 @@ export class BuildEngine {
     fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.cacheMountsDir, { recursive: true, mode: 0o700 });
     this.cache.load();
+  }
+
+  /**
+   * RUN containers still running when the agent starts belong to a build whose agent died: no
+   * client waits for them any more. Stopped ones stay (`rm=0` keeps them on purpose).
+   */
+  async removeOrphanedRuns(): Promise<string[]> {
+    const orphans = this.o.runtime
+      .list(false)
+      .filter((r) => r.spec.labels[BUILD_LABEL] === 'run')
+      .map((r) => r.id);
+    for (const id of orphans) await this.o.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
+    return orphans;
   }
 
   backend(settings: RunSettings, credentials?: (host: string) => Credentials | undefined): EngineBackend {
@@ -130,11 +151,28 @@ export class BuildEngine {
     const sizes = new Map(victims.map(([, e]) => [e.layer, this.sizeOf(e)]));
     await this.cache.delete(victims.map(([k]) => k));
     await this.removeOrphans(victims.map(([, e]) => e.id));
+    const mounts = o.all && !until && !ids?.length ? await this.clearCacheMounts() : { ids: [], bytes: 0 };
     let reclaimed = 0;
     for (const [layer, size] of sizes) {
       if (layer && !this.o.images.ctx.snapshotter.peek(layer as Digest)) reclaimed += size;
     }
-    return { CachesDeleted: victims.map(([k]) => k.replace(/^sha256:/, '')), SpaceReclaimed: reclaimed };
+    return {
+      CachesDeleted: [...victims.map(([k]) => k.replace(/^sha256:/, '')), ...mounts.ids],
+      SpaceReclaimed: reclaimed + mounts.bytes,
+    };
+  }
+
+  /** `RUN --mount=type=cache` directories (all of them: `prune --all` without filters). */
+  private async clearCacheMounts(): Promise<{ ids: string[]; bytes: number }> {
+    const ids: string[] = [];
+    let bytes = 0;
+    for (const name of await fs.promises.readdir(this.cacheMountsDir)) {
+      const dir = path.join(this.cacheMountsDir, name);
+      bytes += await treeBytes(dir);
+      await fs.promises.rm(dir, { recursive: true, force: true });
+      ids.push(name);
+    }
+    return { ids, bytes };
   }
 
   private async removeOrphans(start: string[]): Promise<void> {

@@ -17,6 +17,9 @@ import { RunFailedError } from '../backend';
 import type { RunStep } from '../planner/types';
 import { BuildCancelledError } from '../builder';
 
+/** Marks the containers of RUN steps (a killed agent's running ones are removed at start). */
+export const BUILD_LABEL = 'com.berth.build';
+
 /** Per-build container settings from the /build query. */
 export interface RunSettings {
   /** `networkmode`: '' / default → bridge. */
@@ -99,7 +102,7 @@ export async function runContainer(
       WorkingDir: step.workdir,
       AttachStdout: true,
       AttachStderr: true,
-      Labels: { 'com.berth.build': 'run' },
+      Labels: { [BUILD_LABEL]: 'run' },
       HostConfig: {
         NetworkMode: networkOf(step, settings),
         ExtraHosts: settings.extraHosts,
@@ -134,6 +137,7 @@ export async function runContainer(
   };
   io.signal.addEventListener('abort', onAbort, { once: true });
   try {
+    if (io.signal.aborted) throw new BuildCancelledError();
     const wait = await containers.wait(id, 'next-exit');
     await containers.start(id);
     const out = new StringDecoder('utf8');
