@@ -246,7 +246,7 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     expect(mounts).not.toContain(path.join(d.dataRoot, 'build'));
   });
 
-  it('a malformed Dockerfile is refused with its line number', async () => {
+  it('a malformed Dockerfile, a missing source, sources escaping the context: clear errors', async () => {
     const ctx = write(fs.mkdtempSync(path.join(tmp, 'bad-')), {
       Dockerfile: `FROM ${img}\nRUN true\nFROBNICATE now\n`,
     });
@@ -260,6 +260,18 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     const m = await run(['build', missing]);
     expect(m.code).toBe(1);
     expect(m.stderr + m.stdout).toMatch(/nothere\.txt/);
+    const escape = write(fs.mkdtempSync(path.join(tmp, 'escape-')), {
+      Dockerfile: `FROM ${img}\nCOPY ../outside.txt /\n`,
+    });
+    const up = await run(['build', escape]);
+    expect(up.code).toBe(1);
+    expect(up.stderr + up.stdout).toMatch(/outside the build context|not in the build context|forbidden path/);
+    const linked = write(fs.mkdtempSync(path.join(tmp, 'link-')), { Dockerfile: `FROM ${img}\nCOPY link /\n` });
+    fs.symlinkSync('/etc/passwd', path.join(linked, 'link'));
+    const l = await run(['build', linked]);
+    expect(l.code).toBe(1);
+    expect(l.stderr + l.stdout).toMatch(/forbidden path outside the build context/);
+    expect((await run(['ps', '-aq'])).stdout.trim()).toBe('');
   });
 
   it('pushes a built image that skopeo inspects; df shows the build cache; prune empties it', async () => {
