@@ -86,7 +86,8 @@ describeIf(
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       const exited = new Promise((r) => child.once('close', r));
       await until('the RUN to start', async () => out.includes('started'));
-      expect((await run(['ps', '-q'])).stdout.trim()).not.toBe('');
+      const ps = await run(['ps', '-a', '--format', '{{.ID}} {{.Status}}']);
+      expect(ps.stdout.trim(), ps.stderr + out).not.toBe('');
       child.kill('SIGKILL');
       await exited;
       await until('the build container to go', async () => (await run(['ps', '-aq'])).stdout.trim() === '');

@@ -16,7 +16,7 @@ import type { ContainerRuntime } from '../../runtime/runtime';
 import { CacheIndex, type CacheEntry } from './cache-index';
 import { EngineBackend } from './engine-backend';
 import { cleanStaleOverlays } from './overlay';
-import { BUILD_LABEL, type RunSettings } from './run-container';
+import { BUILD_LABEL, BUILD_RM_LABEL, type RunSettings } from './run-container';
 
 export interface BuildEngineOptions {
   /** <data-root>/build */
@@ -68,13 +68,13 @@ export class BuildEngine {
   }
 
   /**
-   * RUN containers still running when the agent starts belong to a build whose agent died: no
-   * client waits for them any more. Stopped ones stay (`rm=0` keeps them on purpose).
+   * RUN containers left when the agent starts belong to builds whose agent died: no client waits
+   * for them any more. Those of `rm=0` builds stay, as that build would have kept them.
    */
   async removeOrphanedRuns(): Promise<string[]> {
     const orphans = this.o.runtime
-      .list(false)
-      .filter((r) => r.spec.labels[BUILD_LABEL] === 'run')
+      .list(true)
+      .filter((r) => r.spec.labels[BUILD_LABEL] === 'run' && r.spec.labels[BUILD_RM_LABEL] !== '0')
       .map((r) => r.id);
     for (const id of orphans) await this.o.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
     return orphans;

@@ -30,6 +30,7 @@ interface IndexFile {
 export class CacheIndex {
   private entries = new Map<string, CacheEntry>();
   private writing: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
   private readonly file: string;
 
   constructor(dir: string) {
@@ -55,6 +56,7 @@ export class CacheIndex {
     return [...this.entries.entries()];
   }
 
+  /** Records a use; the write is shared with the next ones (callers need not wait for it). */
   async touch(key: string): Promise<void> {
     const e = this.entries.get(key);
     if (!e) return;
@@ -75,12 +77,18 @@ export class CacheIndex {
     if (changed) await this.save();
   }
 
-  /** Serialised writes of the whole index (small: one line per step ever cached). */
+  /**
+   * Serialised writes of the whole index (small: one line per step ever cached). Saves asked for
+   * while a write is queued share it: a build's cache hits cost one write, not one each.
+   */
   private save(): Promise<void> {
+    if (this.queued) return this.queued;
     const next = this.writing.then(() => {
+      this.queued = undefined;
       const data: IndexFile = { version: 1, entries: Object.fromEntries(this.entries) };
       return writeFileAtomic(this.file, JSON.stringify(data));
     });
+    this.queued = next;
     this.writing = next.catch(() => undefined);
     return next;
   }

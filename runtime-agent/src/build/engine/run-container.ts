@@ -17,11 +17,15 @@ import { RunFailedError } from '../backend';
 import type { RunStep } from '../planner/types';
 import { BuildCancelledError } from '../builder';
 
-/** Marks the containers of RUN steps (a killed agent's running ones are removed at start). */
+/** Marks the containers of RUN steps; a killed agent's are removed at start unless `rm=0`. */
 export const BUILD_LABEL = 'com.berth.build';
+/** '1' when the build removes its RUN containers (`rm`/`forcerm`), '0' when it keeps them. */
+export const BUILD_RM_LABEL = 'com.berth.build.rm';
 
 /** Per-build container settings from the /build query. */
 export interface RunSettings {
+  /** `rm` or `forcerm`: the containers go after their step (recorded in BUILD_RM_LABEL). */
+  removeContainers: boolean;
   /** `networkmode`: '' / default → bridge. */
   networkMode: string;
   extraHosts: string[];
@@ -80,6 +84,21 @@ async function mountsOf(step: RunStep, paths: RunPaths): Promise<MountSpec[]> {
   return out;
 }
 
+/**
+ * SIGKILL for a cancelled step. The runtime may refuse it for a moment right after the start
+ * ("is not running" while it still records the process): try again until the container is gone.
+ */
+async function killUntilExit(containers: ContainerService, id: string, done: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !done(); attempt++) {
+    try {
+      await containers.kill(id, 'KILL');
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** Creates, runs and waits for the step's container; resolves with its ID when it exited 0. */
 export async function runContainer(
   containers: ContainerService,
@@ -102,7 +121,7 @@ export async function runContainer(
       WorkingDir: step.workdir,
       AttachStdout: true,
       AttachStderr: true,
-      Labels: { [BUILD_LABEL]: 'run' },
+      Labels: { [BUILD_LABEL]: 'run', [BUILD_RM_LABEL]: settings.removeContainers ? '1' : '0' },
       HostConfig: {
         NetworkMode: networkOf(step, settings),
         ExtraHosts: settings.extraHosts,
@@ -131,9 +150,10 @@ export async function runContainer(
     stderr: true,
     detachKeys: undefined,
   });
+  let exited = false;
   const onAbort = (): void => {
     session.close();
-    void containers.kill(id, 'KILL').catch(() => undefined);
+    void killUntilExit(containers, id, () => exited);
   };
   io.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -156,10 +176,12 @@ export async function runContainer(
     const restErr = err.end();
     if (restErr) io.stderr(restErr);
     const { StatusCode } = await wait();
+    exited = true;
     if (io.signal.aborted) throw new BuildCancelledError();
     if (StatusCode !== 0) throw new RunFailedError(StatusCode, step.argv);
     return id;
   } finally {
+    exited = true;
     io.signal.removeEventListener('abort', onAbort);
     session.close();
   }

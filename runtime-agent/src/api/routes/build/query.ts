@@ -55,6 +55,8 @@ export function parseBuildQuery(q: Query): BuildQuery {
     .all('extrahosts')
     .flatMap((h) => h.split(','))
     .filter((h) => h !== '');
+  const rm = q.bool('rm', true);
+  const forceRm = q.bool('forcerm');
   return {
     tags,
     dockerfile: q.str('dockerfile') || undefined,
@@ -63,11 +65,12 @@ export function parseBuildQuery(q: Query): BuildQuery {
     target: q.str('target') || undefined,
     noCache: q.bool('nocache'),
     pull: q.bool('pull'),
-    rm: q.bool('rm', true),
-    forceRm: q.bool('forcerm'),
+    rm,
+    forceRm,
     quiet: q.bool('q'),
     platform: q.str('platform') || undefined,
     settings: {
+      removeContainers: rm || forceRm,
       networkMode: q.str('networkmode') ?? '',
       extraHosts,
       shmSize: q.int('shmsize') ?? 0,
