@@ -135,6 +135,28 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     expect((await run(['run', '--rm', 'berth-test/multi:1'])).stdout).toBe('artifact\n');
     const ls = await run(['run', '--rm', 'berth-test/multi:1', 'ls', '/']);
     expect(ls.stdout).not.toContain('builder-only.txt');
+    // Several tags, --iidfile, --pull (the base is pulled again although present).
+    const iid = path.join(tmp, 'iid');
+    const again = await run([
+      'build',
+      '--pull',
+      '--iidfile',
+      iid,
+      '-t',
+      'berth-test/multi:a',
+      '-t',
+      'berth-test/multi:b',
+      ctx,
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Pulling from|Digest: sha256:/);
+    expect(again.stdout).toMatch(
+      /Successfully tagged berth-test\/multi:a\n[^]*Successfully tagged berth-test\/multi:b/,
+    );
+    const id = fs.readFileSync(iid, 'utf8').trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const ids = await run(['images', '--no-trunc', '-q', 'berth-test/multi']);
+    expect(new Set(ids.stdout.trim().split('\n')).has(id)).toBe(true);
     const t = await run(['build', '--target', 'builder', '-t', 'berth-test/multi:builder', ctx]);
     expect(t.code, t.stderr).toBe(0);
     expect(steps(t.stdout)).toHaveLength(2);
