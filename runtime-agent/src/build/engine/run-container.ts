@@ -152,8 +152,8 @@ export async function runContainer(
   });
   let exited = false;
   const onAbort = (): void => {
-    session.close();
     void killUntilExit(containers, id, () => exited);
+    session.close();
   };
   io.signal.addEventListener('abort', onAbort, { once: true });
   try {
