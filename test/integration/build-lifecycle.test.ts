@@ -134,6 +134,32 @@ describeIf(
       expect((await run(['run', '--rm', 'berth-test/keep:1', 'cat', '/count'])).stdout.trim()).toBe('1');
     });
 
+    it('RUN --mount: bind from the context and a stage, tmpfs; no mount point left in the image', async () => {
+      const ctx = write(fs.mkdtempSync(path.join(tmp, 'mounts-')), {
+        'data.txt': 'bound\n',
+        Dockerfile: [
+          `FROM ${img} AS tools`,
+          'RUN mkdir /tools && echo tool > /tools/t.txt',
+          `FROM ${img}`,
+          'RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt --mount=type=bind,from=tools,source=/tools,target=/opt/tools --mount=type=tmpfs,target=/scratch \\',
+          '    cat /mnt/data.txt /opt/tools/t.txt > /result && echo tmp > /scratch/x && grep -q " /scratch " /proc/mounts',
+          '',
+        ].join('\n'),
+      });
+      const b = await run(['build', '-t', 'berth-test/mounts:1', ctx]);
+      expect(b.code, b.stderr + b.stdout).toBe(0);
+      const r = await run([
+        'run',
+        '--rm',
+        'berth-test/mounts:1',
+        'sh',
+        '-c',
+        'cat /result; ls -a /mnt /opt /scratch 2>&1; true',
+      ]);
+      expect(r.stdout).toMatch(/^bound\ntool\n/);
+      expect(r.stdout).not.toMatch(/data\.txt|tools|x\n/);
+    });
+
     it('-f outside the context, -q, COPY --from an image, SHELL and RUN --network=none', async () => {
       const ctx = write(fs.mkdtempSync(path.join(tmp, 'ctx-')), { 'data.txt': 'data\n' });
       const dockerfile = path.join(

@@ -24,6 +24,7 @@ import type { ImageConfig } from '../planner/image-config';
 import type { ConfigStep, CopyStep, ResolvedStep, RunStep, WorkdirStep } from '../planner/types';
 import type { CacheIndex } from './cache-index';
 import { writeCopy } from './copy-writer';
+import { removeMountStubs } from './mount-stubs';
 import { mountOverlay, type Overlay } from './overlay';
 import { runContainer, type RunSettings } from './run-container';
 
@@ -133,6 +134,8 @@ export class EngineBackend implements BuildBackend {
         (cid) => this.containersMade.add(cid),
       );
       const upper = path.join(this.d.runtime.dir(id), 'rootfs', 'upper');
+      const targets = [...step.mounts.map((m) => m.target ?? ''), ...step.files.map((f) => f.path)];
+      if (targets.length > 0) await removeMountStubs(upper, this.lowerDirsOf(parent), targets);
       return await this.commit(parent, upper, step, id);
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
@@ -156,9 +159,12 @@ export class EngineBackend implements BuildBackend {
     }
   }
 
+  private lowerDirsOf(state: BuildState): string[] {
+    return state.id === '' ? [] : this.d.images.lowerDirs(state.id as `sha256:${string}`);
+  }
+
   private overlay(parent: BuildState): Overlay {
-    const lowers = parent.id === '' ? [] : this.d.images.lowerDirs(parent.id as `sha256:${string}`);
-    const ov = mountOverlay(this.d.tmpDir, lowers);
+    const ov = mountOverlay(this.d.tmpDir, this.lowerDirsOf(parent));
     this.overlays.add(ov);
     return ov;
   }

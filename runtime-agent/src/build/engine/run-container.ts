@@ -4,10 +4,12 @@
  * and network; its output streamed to the build log as it comes; its overlay upper dir is what
  * the caller commits. Heredoc scripts and `RUN --mount` bind/tmpfs/cache mounts are bind mounts.
  */
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { promisify } from 'node:util';
 import type { ContainerService } from '../../containers/service';
 import { parseCreateRequest } from '../../containers/create-request';
 import type { MountSpec } from '../../containers/docker-types';
@@ -16,6 +18,8 @@ import type { RunIO } from '../backend';
 import { RunFailedError } from '../backend';
 import type { RunStep } from '../planner/types';
 import { BuildCancelledError } from '../builder';
+
+const run = promisify(execFile);
 
 /** Marks the containers of RUN steps; a killed agent's are removed at start unless `rm=0`. */
 export const BUILD_LABEL = 'com.berth.build';
@@ -65,7 +69,15 @@ async function mountsOf(step: RunStep, paths: RunPaths): Promise<MountSpec[]> {
     if (m.type === 'bind') {
       const src = step.bindSources[i];
       if (!src) throw new InvalidArgument(`RUN --mount=type=bind: no source for ${target}`);
-      out.push({ Type: 'bind', Source: src.hostPath, Target: target, ReadOnly: true });
+      let source = src.hostPath;
+      if (step.mountSources[i]?.kind !== 'context' || !m.readOnly) {
+        // A stage or image is an overlay mounted in the agent's mount namespace, which the
+        // container's (made ahead by the init pool) does not see; `rw` writes must not reach
+        // the context: bind a private copy.
+        source = path.join(paths.scratch, crypto.randomBytes(6).toString('hex'));
+        await run('cp', ['-a', '--reflink=auto', '--', src.hostPath, source]);
+      }
+      out.push({ Type: 'bind', Source: source, Target: target, ReadOnly: m.readOnly });
     } else if (m.type === 'tmpfs') {
       out.push({ Type: 'tmpfs', Target: target, ...(m.sizeLimit ? { TmpfsOptions: { SizeBytes: m.sizeLimit } } : {}) });
     } else if (m.type === 'cache') {
