@@ -276,4 +276,26 @@ describeIf('web mode', { root: true, files: [CHROMIUM, path.join(distDir, 'web',
     }, reg.images.busybox);
     expect(result).toEqual({ step: 'done', running: true });
   });
+  it('shows the engine dying and starts it again from the UI', async () => {
+    const before = await page.evaluate(() => window.berth.invoke('engine:state', {}));
+    expect(before).toMatchObject({ ok: true, value: { status: 'running', origin: 'started' } });
+    const oldPid = (before as { value: { pid: number } }).value.pid;
+    expect(oldPid).toBeGreaterThan(0);
+    process.kill(oldPid, 'SIGKILL');
+    // The status bar and the host say so, without a reload.
+    const state = page.locator('[data-testid="engine-state"]');
+    await expect.poll(() => state.getAttribute('data-status'), { timeout: 30_000 }).toMatch(/^(failed|stopped)$/);
+    await page.locator('[data-testid="host-local"]:not([data-state="connected"])').waitFor({ timeout: 30_000 });
+    await state.click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByTestId('engine-status').innerText()).resolves.toMatch(/failed|stopped/i);
+    await dialog.getByRole('button', { name: 'Start engine' }).click();
+    await expect.poll(() => state.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.locator('[data-testid="host-local"][data-state="connected"]').waitFor({ timeout: 60_000 });
+    const after = await page.evaluate(() => window.berth.invoke('engine:state', {}));
+    const newPid = (after as { value: { pid: number } }).value.pid;
+    expect(newPid).toBeGreaterThan(0);
+    expect(newPid).not.toBe(oldPid);
+    expect((await request(engineSocket(), 'GET', '/_ping')).status).toBe(200);
+  });
 });

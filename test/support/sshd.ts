@@ -95,7 +95,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   // sshd takes the first value of a keyword: the test's own lines come first.
   const config = [
     ...(opts.config ?? []),
-    ...(light ? [`SetEnv HOME=${lightHome}`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     ...hostKeys.map((k) => `HostKey ${k}`),
@@ -111,6 +110,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     'LogLevel VERBOSE',
     'PrintMotd no',
     'Subsystem sftp /usr/lib/openssh/sftp-server',
+    // Root's own rc files (pyenv shims and the like) are skipped; other users keep their homes.
+    ...(light ? ['Match User root', `  SetEnv HOME=${lightHome}`] : []),
   ];
   const configFile = path.join(dir, 'sshd_config');
   fs.writeFileSync(configFile, config.join('\n') + '\n');

@@ -82,6 +82,25 @@ describe('Containers view', () => {
     expect(bridge.openStreams('containers:stats')).toHaveLength(0);
   });
 
+  it('opens the stats stream of a container on screen when it starts (no scroll needed)', async () => {
+    const created: typeof rows = rows.slice(0, 3).map((c) => ({ ...c, state: 'created' }));
+    bridge.handle('containers:list', (req) =>
+      req.filters?.id ? created.filter((c) => req.filters!.id!.includes(c.id)) : created,
+    );
+    const w = await open();
+    await sleep(400);
+    expect(bridge.openStreams('containers:stats')).toHaveLength(0);
+    created[1] = { ...created[1]!, state: 'running' };
+    const feed = bridge.openStreams('engine:events')[0]!;
+    feed.push({
+      kind: 'event',
+      event: { type: 'container', action: 'start', id: created[1].id, time: 0, attributes: {} },
+    });
+    await sleep(500);
+    expect(bridge.openStreams('containers:stats').map((s) => s.args.id)).toEqual([created[1].id]);
+    w.unmount();
+  });
+
   it('moves through the rows with the keyboard, selects with Space and opens with Enter', async () => {
     const w = await open();
     const grid = w.find('[data-testid="containers-grid"]');

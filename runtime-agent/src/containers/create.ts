@@ -39,7 +39,9 @@ export async function createContainer(d: ServiceDeps, req: CreateRequest): Promi
   const img = await d.images.rootfs(req.config.Image);
   const releaseImage = d.images.lease(img.imageId);
   const imageConfig = (img.config.config ?? {}) as Partial<ContainerConfig>;
-  const resolved = resolveMounts(collectMounts(req.hostConfig), Object.keys(imageConfig.Volumes ?? {}), d.volumes);
+  // Anonymous volumes: the image's VOLUMEs and the request's Config.Volumes (`docker run -v /path`).
+  const anonymous = [...new Set([...Object.keys(imageConfig.Volumes ?? {}), ...Object.keys(req.config.Volumes ?? {})])];
+  const resolved = resolveMounts(collectMounts(req.hostConfig), anonymous, d.volumes);
   const h = req.hostConfig;
   const c = req.config;
   const mode = networkMode(h.NetworkMode);

@@ -3,12 +3,9 @@
  * events) on top of the runtime, images, volumes and network modules. Implements the container
  * and exec routes' backends.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { Filters } from '../api/query';
-import { checkFilterKeys } from '../api/query';
 import type {
   AttachOptions,
   ContainersBackend,
@@ -18,7 +15,6 @@ import type {
   WaitResult,
 } from '../api/routes/containers/backend';
 import type { ExecBackend, ExecCreateRequest } from '../api/routes/exec/backend';
-import { InvalidArgument } from '../errdefs';
 import type { ContainerSource } from '../network/containers';
 import type { ContainerEvent } from '../runtime/events';
 import { parseSignal } from '../runtime/spec/signals';
@@ -35,17 +31,8 @@ import { filterContainers, summarize } from './list';
 import { statsStream } from './stats-stream';
 import { ExecRegistry, attachContainer, readLogs } from './stdio-backend';
 import { parseUpdate } from './update-request';
-
-const run = promisify(execFile);
-
-async function duBytes(dir: string): Promise<number> {
-  try {
-    const { stdout } = await run('du', ['-s', '-B1', '-x', dir]);
-    return Number.parseInt(stdout.split(/\s/)[0] ?? '0', 10) || 0;
-  } catch {
-    return 0;
-  }
-}
+import { duBytes } from '../util/du';
+import { pruneContainers } from './prune';
 
 export class ContainerService implements ContainersBackend {
   private readonly engines = new Map<string, EngineRecord>();
@@ -385,32 +372,8 @@ export class ContainerService implements ContainersBackend {
     return this.files.putArchive(ref, p, body, o);
   }
 
-  async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
-    checkFilterKeys(filters, ['until', 'label', 'label!']);
-    const until = filters.get('until')?.[0];
-    const untilMs = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
-    if (until && Number.isNaN(untilMs)) throw new InvalidArgument(`invalid filter 'until=${until}'`);
-    const deleted: string[] = [];
-    let reclaimed = 0;
-    const has = (labels: Record<string, string>, l: string): boolean => {
-      const eq = l.indexOf('=');
-      return eq < 0 ? Object.hasOwn(labels, l) : labels[l.slice(0, eq)] === l.slice(eq + 1);
-    };
-    for (const rec of this.d.runtime.list(true)) {
-      if (!['exited', 'created', 'dead'].includes(rec.state.status)) continue;
-      if (untilMs !== undefined && Date.parse(rec.created) >= untilMs) continue;
-      if (!(filters.get('label') ?? []).every((l) => has(rec.spec.labels, l))) continue;
-      if ((filters.get('label!') ?? []).some((l) => has(rec.spec.labels, l))) continue;
-      const size = await duBytes(path.join(this.d.runtime.dir(rec.id), 'rootfs', 'upper'));
-      try {
-        await this.d.runtime.remove(rec.id, { force: false });
-        deleted.push(rec.id);
-        reclaimed += size;
-      } catch (err) {
-        this.d.log.warn('prune: could not remove container', { id: rec.id, error: err });
-      }
-    }
-    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
+  prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    return pruneContainers(this.d, filters);
   }
 
   // ---- ExecBackend --------------------------------------------------------------------------

@@ -38,6 +38,13 @@ describe('engine-level create validation', () => {
     expect(() => check({ HostConfig: { LogConfig: { Type: 'syslog' } } })).toThrow(/logging driver "syslog"/);
     expect(() => check({ Image: '' })).toThrow(/image name is required/);
   });
+  it('refuses systempaths=unconfined (empty MaskedPaths/ReadonlyPaths from the CLI) naming the option', () => {
+    expect(() => check({ HostConfig: { MaskedPaths: [], ReadonlyPaths: [] } })).toThrow(
+      'security option "systempaths=unconfined" is not supported',
+    );
+    expect(() => check({ HostConfig: { MaskedPaths: ['/proc/kcore'] } })).toThrow(/MaskedPaths/);
+    expect(() => check({ HostConfig: { MaskedPaths: null, ReadonlyPaths: null } })).not.toThrow();
+  });
   it('checks health check durations and tests', () => {
     expect(() => check({ Healthcheck: { Test: ['CMD', 'true'], Interval: 10 } })).toThrow(
       'Interval in Healthcheck cannot be less than 1ms',

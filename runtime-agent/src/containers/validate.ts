@@ -33,7 +33,23 @@ export function validateCreate(config: ContainerConfig, host: HostConfig): void 
     throw new InvalidArgument(`logging driver "${host.LogConfig.Type}" is not supported: Berth logs with json-file`);
   }
   validateHealthcheck(config.Healthcheck);
+  validateSystemPaths(host);
   if (config.StopTimeout !== undefined && config.StopTimeout < -1) {
     throw new InvalidArgument('invalid StopTimeout: want -1 or more seconds');
   }
+}
+
+/**
+ * The docker CLI turns `--security-opt systempaths=unconfined` into empty MaskedPaths and
+ * ReadonlyPaths (it never sends the option itself); Berth always masks Docker's paths, so any
+ * explicit list is refused, naming the option the user typed (issue 10).
+ */
+function validateSystemPaths(host: HostConfig): void {
+  const lists = [host.MaskedPaths, host.ReadonlyPaths].filter((v): v is unknown[] => Array.isArray(v));
+  if (lists.length === 0) return;
+  if (lists.some((l) => l.length === 0))
+    throw new InvalidArgument('security option "systempaths=unconfined" is not supported by Berth yet');
+  throw new InvalidArgument(
+    "HostConfig.MaskedPaths and HostConfig.ReadonlyPaths are not supported by Berth yet: Docker's defaults apply",
+  );
 }

@@ -112,6 +112,7 @@ export class Daemon {
 
     const network = new NetworkService(networkConfigFromFlags(flags, log));
     this.network = network;
+    network.setEventSink((action, networkId, attrs) => this.events.publish('network', action, networkId, attrs));
     cleanStaleViews(path.join(flags.dataRoot, 'containers'));
     // Containers that ran on while no agent was there are adopted before the API answers.
     const runtime = new ContainerRuntime({
@@ -123,7 +124,8 @@ export class Daemon {
       onError: (msg, err) => log.warn(msg, { error: err }),
     });
     this.runtime = runtime;
-    await runtime.init();
+    // Containers to start by restart policy wait until the network module is up.
+    await runtime.init({ startAtBoot: false });
     this.containers = new ContainerService({
       runtime,
       images: this.images,
@@ -148,6 +150,7 @@ export class Daemon {
     for (const id of await builds.removeOrphanedRuns()) log.warn('removed the RUN container of a lost build', { id });
     this.buildCache = () => builds.records();
     registerBuildRoutes(this.router, builds);
+    await runtime.startAtBoot();
 
     const system: SystemBackend = {
       host: () => (this.hostInfo ??= readHostInfo()),

@@ -1,21 +1,9 @@
 /** The /system/df backend: what each module holds on disk. */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parseFilters } from '../api/query';
 import type { DfBackend } from '../api/routes/system/df';
+import { duBytes as du } from '../util/du';
 import type { Daemon } from './daemon';
-
-const run = promisify(execFile);
-
-async function du(dir: string): Promise<number> {
-  try {
-    const { stdout } = await run('du', ['-s', '-B1', '-x', dir]);
-    return Number.parseInt(stdout.split(/\s/)[0] ?? '0', 10) || 0;
-  } catch {
-    return 0;
-  }
-}
 
 export function diskUsage(d: Daemon): DfBackend {
   const none = parseFilters(undefined);

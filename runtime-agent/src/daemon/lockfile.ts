@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Conflict } from '../errdefs';
 import { agentLibc, errno, EWOULDBLOCK, LOCK_EX, LOCK_NB, LOCK_UN } from '../sys/libc';
+import { writeAllSync } from '../util/write-all';
 
 export interface DataRootLock {
   readonly path: string;
@@ -36,7 +37,7 @@ export function lockDataRoot(dataRoot: string): DataRootLock {
     throw new Conflict(`cannot lock ${lockPath}: errno ${e}`);
   }
   fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, `${process.pid}\n`, 0);
+  writeAllSync(fd, `${process.pid}\n`, 0);
   let released = false;
   return {
     path: lockPath,

@@ -192,8 +192,10 @@ export class ImageStore {
 
   resolve(input: string): { record: ImageRecord; byRef?: Reference | undefined } {
     const hit = this.find(input);
-    if (!hit) throw new NotFound(`No such image: ${noSuchName(input)}`);
-    return hit;
+    if (hit) return hit;
+    // Neither an image nor an ID prefix: a malformed reference is a 400 naming why (as dockerd).
+    if (!ID_PREFIX.test(input)) parseReference(input);
+    throw new NotFound(`No such image: ${noSuchName(input)}`);
   }
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { InvalidArgument } from '../errdefs';
+import { writeAllSync } from '../util/write-all';
 
 export interface EtcFiles {
   hosts: string;
@@ -62,7 +63,7 @@ export function writeEtcFiles(dir: string, files: EtcFiles): void {
     const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
     try {
       fs.ftruncateSync(fd, 0);
-      fs.writeSync(fd, content, 0, 'utf8');
+      writeAllSync(fd, content, 0);
     } finally {
       fs.closeSync(fd);
     }

@@ -59,7 +59,12 @@ export function renderSandboxFiles(ctx: NetworkContext, s: SandboxRecord, depth 
   const gateway = net?.ipam.config[0]?.gateway;
   const extra = parseExtraHosts(s.extraHosts, gateway);
   const own = primary && s.active ? [{ ip: primary.ip, names: hostnameLine(s) }] : [];
-  const embedded = net && !net.predefined && s.active ? gateway : undefined;
+  // The embedded DNS of the first user network the container is on (it may have joined one
+  // later with `network connect` while its primary network is the default bridge).
+  const userNet = s.active
+    ? s.endpoints.map((e) => ctx.registry.get(e.networkId)).find((n) => n !== undefined && !n.predefined)
+    : undefined;
+  const embedded = userNet?.ipam.config[0]?.gateway;
   return {
     hosts: renderHosts(own, extra),
     resolvConf: renderResolvConf(ctx.hostResolv, dnsCfg, embedded),

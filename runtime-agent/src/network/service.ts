@@ -24,11 +24,19 @@ export interface PruneFilter {
   match?: ((n: NetworkRecord) => boolean) | undefined;
 }
 
+/** Docker's network events: create, connect, disconnect, destroy (Actor: the network). */
+export type NetworkEventSink = (
+  action: 'create' | 'connect' | 'disconnect' | 'destroy',
+  networkId: string,
+  attributes: Record<string, string>,
+) => void;
+
 export class NetworkService implements NetworkHook {
   readonly ctx: NetworkContext;
   readonly sandboxes: Sandboxes;
   private containers: ContainerSource = noContainers;
   private queue: Promise<unknown> = Promise.resolve();
+  private sink: NetworkEventSink = () => undefined;
 
   constructor(config: NetworkConfig) {
     this.ctx = new NetworkContext(config);
@@ -43,6 +51,27 @@ export class NetworkService implements NetworkHook {
 
   setContainers(src: ContainerSource): void {
     this.containers = src;
+  }
+
+  setEventSink(sink: NetworkEventSink): void {
+    this.sink = sink;
+  }
+
+  /** Attributes as dockerd sends them: container (for connect/disconnect), name, type. */
+  private emit(action: Parameters<NetworkEventSink>[0], n: NetworkRecord, containerId?: string): void {
+    try {
+      this.sink(action, n.id, { ...(containerId ? { container: containerId } : {}), name: n.name, type: n.driver });
+    } catch {
+      /* events never break the network */
+    }
+  }
+
+  /** The networks a container is on while its sandbox is active (none and host included). */
+  private activeNetworks(containerId: string): NetworkRecord[] {
+    const s = this.ctx.sandboxes.get(containerId);
+    if (!s?.active) return [];
+    const ids = Object.values(this.sandboxes.settingsOf(s).Networks).map((e) => e.NetworkID);
+    return ids.map((id) => this.ctx.registry.get(id)).filter((n): n is NetworkRecord => n !== undefined);
   }
 
   // ---------------------------------------------------------------- start, restore, shutdown
@@ -102,11 +131,19 @@ export class NetworkService implements NetworkHook {
   }
 
   attach(containerId: string, ns: NetnsRef | undefined, req: ContainerNetworkRequest): Promise<AttachResult> {
-    return this.serial(() => this.sandboxes.attach(containerId, ns, req));
+    return this.serial(async () => {
+      const r = await this.sandboxes.attach(containerId, ns, req);
+      for (const n of this.activeNetworks(containerId)) this.emit('connect', n, containerId);
+      return r;
+    });
   }
 
   detach(containerId: string, opts: { release: boolean }): Promise<void> {
-    return this.serial(() => this.sandboxes.detach(containerId, opts.release));
+    return this.serial(async () => {
+      const was = this.activeNetworks(containerId);
+      await this.sandboxes.detach(containerId, opts.release);
+      for (const n of was) this.emit('disconnect', n, containerId);
+    });
   }
 
   settings(containerId: string): DockerNetworkSettings | undefined {
@@ -151,6 +188,7 @@ export class NetworkService implements NetworkHook {
         ctx.registry.delete(rec.id);
         throw err;
       }
+      this.emit('create', rec);
       return rec;
     });
   }
@@ -168,6 +206,7 @@ export class NetworkService implements NetworkHook {
     if (wasRealized) await ctx.unrealize(n);
     ctx.registry.delete(n.id);
     if (wasRealized) await ctx.syncFirewall();
+    this.emit('destroy', n);
   }
 
   remove(idOrName: string): Promise<void> {
@@ -196,13 +235,16 @@ export class NetworkService implements NetworkHook {
   }
 
   connect(network: string, container: string, cfg: Omit<EndpointRequest, 'network'> = {}): Promise<void> {
-    return this.serial(() =>
-      this.sandboxes.connect(this.container(container), this.ctx.registry.resolve(network), cfg),
-    );
+    return this.serial(async () => {
+      const ref = this.container(container);
+      const n = this.ctx.registry.resolve(network);
+      await this.sandboxes.connect(ref, n, cfg);
+      if (this.activeNetworks(ref.id).some((x) => x.id === n.id)) this.emit('connect', n, ref.id);
+    });
   }
 
   disconnect(network: string, container: string, force = false): Promise<void> {
-    return this.serial(() => {
+    return this.serial(async () => {
       const n = this.ctx.registry.resolve(network);
       let ref = this.containers.find(container);
       if (!ref && force) {
@@ -213,7 +255,9 @@ export class NetworkService implements NetworkHook {
         if (s) ref = { id: s.containerId, name: s.containerName, running: false };
       }
       if (!ref) throw new NotFound(`No such container: ${container}`);
-      return this.sandboxes.disconnect(ref, n);
+      const live = this.activeNetworks(ref.id).some((x) => x.id === n.id);
+      await this.sandboxes.disconnect(ref, n);
+      if (live) this.emit('disconnect', n, ref.id);
     });
   }
 

@@ -86,18 +86,21 @@ export class InitPool {
     };
   }
 
-  private fill(): void {
+  /**
+   * Top the pool up after `delayMs`. A start calls it once its container runs: spawning (a fork
+   * of the agent) and booting a new Node both compete with the start they would otherwise race.
+   */
+  fill(delayMs = 0): void {
     if (this.filling || this.closed) return;
     this.filling = true;
-    // Off the caller's path: the spawn itself takes a few ms.
-    setImmediate(() => {
+    setTimeout(() => {
       this.filling = false;
       try {
         while (!this.closed && this.members.length < this.size) this.members.push(this.spawnMember());
       } catch (err) {
         this.onError('pre-starting a container init failed', err);
       }
-    });
+    }, delayMs).unref();
   }
 
   /** A ready member, or undefined (then the caller starts a chain cold). */
@@ -107,7 +110,8 @@ export class InitPool {
       if (m.child.exitCode === null && m.child.signalCode === null && Date.now() - m.born < MAX_AGE_MS) break;
       this.discard(m);
     }
-    this.fill();
+    // Nothing ready (a burst of starts): refill now; else the caller refills after its start.
+    if (!m) this.fill();
     return m;
   }
 

@@ -80,3 +80,10 @@ export function wantsStartAtBoot(rec: ContainerRecord): boolean {
   if (rec.spec.restartPolicy?.name === 'always') return true;
   return policyWants(rec);
 }
+
+/** At agent start (once the network is up): start every container its policy wants running. */
+export async function startAtBoot(rt: ContainerRuntime): Promise<void> {
+  for (const c of [...rt.containers.values()])
+    if (wantsStartAtBoot(c.rec))
+      await rt.start(c.rec.id).catch((e: unknown) => rt.reportError(`starting ${c.rec.id} (restart policy) failed`, e));
+}

@@ -10,59 +10,30 @@ import { createCgroupManager } from '../cgroups';
 import type { CgroupManager, CgroupStats, ContainerCgroup } from '../cgroups/manager';
 import { Conflict, InvalidArgument, NotFound, NotModified } from '../errdefs';
 import type { ContainerAction, RuntimeEvents } from './events';
-import { ContainerIo } from './io';
 import { readLogs, type ReadLogsOptions } from './logs/reader';
 import { ioPaths, type LogEntry, type StreamName } from './logs/pump';
-import { generateName, validateName } from './names';
-import { needsHook, type NetworkHook } from './network-hook';
+import { needsHook } from './network-hook';
 import { isSameProcess } from './proc';
-import { prepareRootfs, validateRootfs } from './rootfs';
-import { buildSpec, type HostLimits } from './spec/build';
+import type { HostLimits } from './spec/build';
 import type { CreateOptions } from './spec/types';
-import { StartError, startProcess } from './start';
-import { StateStore, newContainerId, newState, type ContainerRecord } from './state';
-import { buildInitConfig, etcPaths, writeEtcFiles } from './init-config';
+import { StateStore, type ContainerRecord } from './state';
 import { hostLimits } from './host-limits';
 import { ExecManager } from './exec';
 import { adoptAll } from './adopt';
 import { checkExit, finishExit } from './exit';
-import { cancelRestart, wantsStartAtBoot } from './restart';
+import { cancelRestart, startAtBoot } from './restart';
 import { InitPool } from './pool';
-import { attachContainer, closeStdin, type AttachOptions, type AttachSession } from './attach';
+import { attachContainer, type AttachOptions, type AttachSession } from './attach';
+import { startContainer, type StartOptions } from './start-container';
+import { createContainer } from './create-container';
+import type { Container, RuntimeOptions } from './container';
 
 export type { AttachOptions, AttachSession } from './attach';
 
-export interface RuntimeOptions {
-  dataRoot: string;
-  execRoot: string;
-  /** cgroup parent (relative to each hierarchy root), default "berth". */
-  cgroupParent?: string;
-  cgroups?: CgroupManager;
-  network?: NetworkHook;
-  /** Warnings and errors of background work (exit handling, adoption). */
-  onError?: (msg: string, err: unknown) => void;
-  /** Number of pre-started container inits kept ready (pool.ts); 0 = start every init cold. */
-  initPool?: number;
-}
+/** A start's container usually exits or settles within this; refilling the pool waits for it. */
+const REFILL_DELAY_MS = 150;
 
-/** In-memory side of one container. */
-export interface Container {
-  rec: ContainerRecord;
-  io?: ContainerIo;
-  cgroup?: ContainerCgroup;
-  pendingStdin: Buffer[];
-  /** stdin was closed by an attached client before the container started. */
-  pendingStdinClose?: boolean;
-  finishing?: Promise<void>;
-  exitWaiters: ((code: number) => void)[];
-  removeWaiters: (() => void)[];
-  shimChild?: import('node:child_process').ChildProcess;
-  /** Pending automatic restart (restart.ts) and its back-off step. */
-  restartTimer?: NodeJS.Timeout;
-  backoff?: number;
-  /** An automatic restart in progress (stop and remove wait for it). */
-  pendingStart?: Promise<void>;
-}
+export type { Container, RuntimeOptions } from './container';
 
 export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   readonly store: StateStore;
@@ -84,20 +55,21 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     this.exec = new ExecManager(this);
   }
 
-  /** Load every container, adopt running ones, clean what a killed agent left. */
-  async init(): Promise<void> {
+  /** Load and adopt every container, clean what a killed agent left, start by policy (unless told not to). */
+  async init(opts: { startAtBoot?: boolean } = {}): Promise<void> {
     await adoptAll(this);
-    for (const c of this.containers.values())
-      if (wantsStartAtBoot(c.rec))
-        await this.start(c.rec.id).catch((e: unknown) =>
-          this.reportError(`starting ${c.rec.id} (restart policy) failed`, e),
-        );
+    if (opts.startAtBoot !== false) await this.startAtBoot();
     this.poll = setInterval(() => this.pollShims(), 2000);
     this.poll.unref();
     if (this.opts.initPool && this.opts.initPool > 0)
       this.pool = new InitPool(path.join(this.opts.dataRoot, 'pool'), this.opts.initPool, (m, e) =>
         this.reportError(m, e),
       );
+  }
+
+  /** Start the containers whose restart policy wants them running after an agent start. */
+  startAtBoot(): Promise<void> {
+    return startAtBoot(this);
   }
 
   emitEvent(action: ContainerAction, rec: ContainerRecord, extra: Record<string, string> = {}): void {
@@ -155,148 +127,29 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
 
   // ---- create --------------------------------------------------------------------------------
 
-  async create(o: CreateOptions): Promise<ContainerRecord> {
-    const id = newContainerId();
-    validateRootfs(o.rootfs);
-    const spec = buildSpec(id, o, this.limits);
-    this.cgroups.validate(spec.resources);
-    const name = o.name ? validateName(o.name) : generateName((n) => this.nameTaken(n));
-    if (this.nameTaken(name))
-      throw new Conflict(`Conflict. The container name "/${name}" is already in use by another container.`);
-    let netPeer: ContainerRecord | undefined;
-    if (spec.networkMode.startsWith('container:')) netPeer = this.get(spec.networkMode.slice('container:'.length)).rec;
-    const rec: ContainerRecord = {
-      id,
-      name,
-      created: new Date().toISOString(),
-      image: o.image ?? '',
-      imageId: o.imageId ?? '',
-      rootfs: o.rootfs,
-      spec,
-      state: newState(),
-      restartCount: 0,
-    };
-    if (netPeer) rec.spec.networkMode = `container:${netPeer.id}`;
-    const dir = this.store.dir(id);
-    try {
-      fs.mkdirSync(dir, { mode: 0o700 });
-      fs.mkdirSync(this.ioDir(id), { mode: 0o700 });
-      prepareRootfs(dir, o.rootfs);
-      writeEtcFiles(dir, spec, o, netPeer ? this.store.dir(netPeer.id) : undefined);
-      this.store.save(rec);
-    } catch (err) {
-      this.store.remove(id);
-      throw err;
-    }
-    this.containers.set(id, { rec, pendingStdin: [], exitWaiters: [], removeWaiters: [] });
-    this.emitEvent('create', rec);
-    return structuredClone(rec);
+  create(o: CreateOptions): Promise<ContainerRecord> {
+    return createContainer(this, o, this.limits);
   }
 
-  private nameTaken(n: string): boolean {
+  nameTaken(n: string): boolean {
     for (const c of this.containers.values()) if (c.rec.name === n) return true;
     return false;
   }
 
   // ---- start ---------------------------------------------------------------------------------
 
-  async start(ref: string, opts: { ttySize?: { rows: number; cols: number } } = {}): Promise<void> {
-    const c = this.get(ref);
-    const rec = c.rec;
-    if (rec.state.status === 'running' || rec.state.status === 'paused')
-      throw new NotModified('container already started');
-    if (rec.state.status === 'removing') throw new Conflict(`container ${rec.id} is being removed`);
-    if (c.finishing) await c.finishing;
-    if (c.restartTimer) cancelRestart(c);
-    let joinNetns: string | undefined;
-    if (rec.spec.networkMode.startsWith('container:')) {
-      const peer = this.get(rec.spec.networkMode.slice('container:'.length)).rec;
-      if (peer.state.status !== 'running' && peer.state.status !== 'paused')
-        throw new Conflict(`cannot join network of a non running container: ${peer.id}`);
-      joinNetns = `/proc/${peer.state.pid}/ns/net`;
-    }
-    const dir = this.store.dir(rec.id);
-    const rootfs = prepareRootfs(dir, rec.rootfs);
-    const cgroup = this.cgroups.create(rec.id, rec.spec.resources);
-    const init = buildInitConfig(rec, dir, rootfs, this.cgroups, joinNetns);
-    const hook = this.opts.network;
-    const useHook = !!hook && needsHook(rec.spec.networkMode);
-    let attached = false;
-    const ioDir = this.ioDir(rec.id);
-    try {
-      const started = await startProcess({
-        ioDir,
-        procsFiles: cgroup.procsFiles,
-        newNet: rec.spec.networkMode !== 'host' && !joinNetns,
-        init,
-        openStdin: rec.spec.openStdin,
-        ...(opts.ttySize ? { ttySize: opts.ttySize } : {}),
-        member: this.pool?.take(),
-        beforeGo: async (pid) => {
-          if (!useHook) return;
-          attached = true;
-          const res = await hook.attach({
-            containerId: rec.id,
-            containerName: rec.name,
-            networkMode: rec.spec.networkMode,
-            hostname: rec.spec.hostname,
-            pid,
-            netnsPath: `/proc/${pid}/ns/net`,
-          });
-          const etc = etcPaths(dir);
-          // In place: the container's bind mounts point at these inodes.
-          if (res?.etcHosts !== undefined) fs.writeFileSync(etc.hosts, res.etcHosts);
-          if (res?.resolvConf !== undefined) fs.writeFileSync(etc.resolvConf, res.resolvConf);
-        },
-      });
-      c.cgroup = cgroup;
-      c.shimChild = started.child;
-      rec.state = {
-        ...rec.state,
-        status: 'running',
-        pid: started.pid,
-        pidStart: started.pidStart,
-        shimPid: started.shimPid,
-        shimStart: started.shimStart,
-        exitCode: 0,
-        oomKilled: false,
-        error: '',
-        startedAt: new Date().toISOString(),
-        finishedAt: rec.state.finishedAt,
-        oomBase: cgroup.oomKills(),
-        killedByAgent: false,
-        manuallyStopped: false,
-      };
-      this.store.save(rec);
-      const io = new ContainerIo(ioDir, rec.spec.tty, () => void this.checkExit(c));
-      c.io = io;
-      io.begin(started.master, started.stdinFd, c.pendingStdin.splice(0));
-      if (c.pendingStdinClose) {
-        c.pendingStdinClose = false;
-        closeStdin(c);
-      }
-      started.child.once('exit', () => void this.checkExit(c));
-      this.emitEvent('start', rec);
-      void this.checkExit(c);
-    } catch (err) {
-      await cgroup.destroy().catch((e: unknown) => this.reportError('cgroup cleanup failed', e));
-      if (attached && hook) await this.detachNetwork(rec, false);
-      if (err instanceof StartError) {
-        // The status stays "created" (dockerd shows a container whose start failed as Created).
-        rec.state.exitCode = err.exitCode;
-        rec.state.error = err.message;
-        rec.state.finishedAt = new Date().toISOString();
-        this.store.save(rec);
-        // As dockerd: the failed start is an exit (attach streams and waiters end), and a
-        // `--rm` container is removed (`docker run --rm` waits for that).
-        this.emitEvent('die', rec, { exitCode: String(err.exitCode) });
-        for (const w of c.exitWaiters.splice(0)) w(err.exitCode);
-        if (rec.spec.autoRemove)
-          void this.remove(rec.id).catch((e: unknown) => this.reportError(`auto-remove of ${rec.id} failed`, e));
-        throw err.error;
-      }
-      throw err;
-    }
+  async start(ref: string, opts: StartOptions = {}): Promise<void> {
+    return startContainer(this, this.get(ref), opts);
+  }
+
+  /** A pre-started init from the pool, if one is ready. */
+  takeInit(): ReturnType<InitPool['take']> {
+    return this.pool?.take();
+  }
+
+  /** Called when a start is over (either way): pre-start the next init off its path. */
+  refillInits(): void {
+    this.pool?.fill(REFILL_DELAY_MS);
   }
 
   async detachNetwork(rec: ContainerRecord, removing: boolean): Promise<void> {

@@ -13,10 +13,12 @@ import type { EventBus } from '../events/bus';
 import type { Filters } from '../api/query';
 import { checkFilterKeys } from '../api/query';
 import { mount, umount, MNT_DETACH } from '../sys/mount';
+import { duBytes } from '../util/du';
 import { mountSpec, validateLocalOptions } from './options';
 import { ANONYMOUS_LABEL, type Volume, type VolumeCreateRequest, type VolumeUsage } from './types';
 
 const run = promisify(execFile);
+
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const META = 'berth-volume.json';
 
@@ -168,13 +170,8 @@ export class VolumeStore {
   }
 
   /** Disk use of a volume's data in bytes (du). */
-  async size(name: string): Promise<number> {
-    try {
-      const { stdout } = await run('du', ['-s', '-B1', '-x', this.dataDir(name)]);
-      return Number.parseInt(stdout.split(/\s/)[0] ?? '0', 10) || 0;
-    } catch {
-      return 0;
-    }
+  size(name: string): Promise<number> {
+    return duBytes(this.dataDir(name));
   }
 
   /** The host path to mount into a container; mounts option volumes on first use. */

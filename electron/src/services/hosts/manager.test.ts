@@ -3,6 +3,7 @@
  * recovery when the engine goes away and comes back (the event stream resumes with a resync).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeEngine, type FakeEngine } from '../testing/fake-engine';
@@ -20,6 +21,7 @@ afterEach(async () => {
 describe('hosts', () => {
   it('adds, edits and removes hosts, persisted without secrets', async () => {
     h = createHarness();
+    const port = await closedPort();
     const a = await h.client.ok('hosts:add', {
       spec: { name: 'vm', config: { kind: 'ssh', host: 'vm.local', username: 'me', auth: { method: 'password' } } },
     });
@@ -27,7 +29,7 @@ describe('hosts', () => {
       id: a.id,
       spec: {
         name: 'vm2',
-        config: { kind: 'ssh', host: 'vm.local', port: 2222, username: 'me', auth: { method: 'agent' } },
+        config: { kind: 'ssh', host: '127.0.0.1', port, username: 'me', auth: { method: 'agent' } },
       },
     });
     const file = JSON.parse(fs.readFileSync(path.join(h.dir, 'config', 'config.json'), 'utf8')) as { hosts: unknown[] };
@@ -36,19 +38,17 @@ describe('hosts', () => {
         id: a.id,
         spec: {
           name: 'vm2',
-          config: { kind: 'ssh', host: 'vm.local', port: 2222, username: 'me', auth: { method: 'agent' } },
+          config: { kind: 'ssh', host: '127.0.0.1', port, username: 'me', auth: { method: 'agent' } },
         },
       },
     ]);
     expect(fs.statSync(path.join(h.dir, 'config', 'config.json')).mode & 0o077).toBe(0);
     expect(h.client.events('hosts:changed').length).toBeGreaterThanOrEqual(2);
-    // Until the SSH transport is wired in, connecting says so (typed, no hang).
+    // Nobody listens on the port: connecting fails fast with a typed error and a failed state.
     const e = await h.client.fails('hosts:connect', { id: a.id });
-    expect(e.code).toBe('NotImplemented');
-    expect((await h.client.ok('hosts:list', {}))[0]!.state).toMatchObject({
-      status: 'failed',
-      error: { code: 'InvalidConfig' },
-    });
+    expect(e.code).toBe('Unavailable');
+    expect(e.message).toMatch(/127\.0\.0\.1/);
+    expect((await h.client.ok('hosts:list', {}))[0]!.state).toMatchObject({ status: 'failed' });
     await h.client.ok('hosts:remove', { id: a.id });
     expect(await h.client.ok('hosts:list', {})).toEqual([]);
   });
@@ -124,3 +124,12 @@ describe('hosts', () => {
     });
   });
 });
+
+/** A loopback port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}

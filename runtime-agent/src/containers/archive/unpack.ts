@@ -63,8 +63,8 @@ export function unpackInto(input: NodeJS.ReadableStream, o: UnpackOptions): Prom
             existing = undefined;
           }
           if (!existing) fs.mkdirSync(target, { mode });
-          fs.chmodSync(target, mode);
           fs.lchownSync(target, uid, gid);
+          fs.chmodSync(target, mode);
           dirTimes.push({ p: target, mtime: h.mtime ?? new Date() });
           stream.resume();
           return;
@@ -89,7 +89,6 @@ export function unpackInto(input: NodeJS.ReadableStream, o: UnpackOptions): Prom
               out.on('error', rej);
               stream.on('error', rej);
             });
-            fs.chmodSync(target, mode);
             break;
           }
           case 'symlink':
@@ -112,6 +111,8 @@ export function unpackInto(input: NodeJS.ReadableStream, o: UnpackOptions): Prom
             throw new InvalidArgument(`device files are not copied: "${rel}" (${h.type})`);
         }
         fs.lchownSync(target, uid, gid);
+        // After the chown, which clears setuid and setgid bits on a file.
+        if (h.type === 'file' || h.type === 'contiguous-file') fs.chmodSync(target, mode);
         if (h.type !== 'symlink' && h.mtime) fs.utimesSync(target, h.mtime, h.mtime);
       };
       go().then(

@@ -21,16 +21,20 @@ import { DnsServer, type DnsRecords } from './server';
 /** A fake upstream on loopback: answers every A query with 192.0.2.77 (or NXDOMAIN for "nx."). */
 async function fakeUpstream(): Promise<{ up: Upstream; queries: string[]; close(): Promise<void> }> {
   const queries: string[] = [];
-  const s = dgram.createSocket('udp4');
-  s.on('message', (msg, r) => {
-    const q = parseQuery(msg);
-    queries.push(q.question!.name);
-    const data = Buffer.from([192, 0, 2, 77]);
-    const reply = q.question!.name.startsWith('nx.')
-      ? buildResponse(msg, q, RCODE_NXDOMAIN, [], false)
-      : buildResponse(msg, q, 0, [{ type: TYPE_A, ttl: 30, data }], false);
-    s.send(reply, r.port, r.address);
-  });
+  const newUdp = (): dgram.Socket => {
+    const u = dgram.createSocket('udp4');
+    u.on('message', (msg, r) => {
+      const q = parseQuery(msg);
+      queries.push(q.question!.name);
+      const data = Buffer.from([192, 0, 2, 77]);
+      const reply = q.question!.name.startsWith('nx.')
+        ? buildResponse(msg, q, RCODE_NXDOMAIN, [], false)
+        : buildResponse(msg, q, 0, [{ type: TYPE_A, ttl: 30, data }], false);
+      u.send(reply, r.port, r.address);
+    });
+    return u;
+  };
+  let s = newUdp();
   const tcp = net.createServer((c) => {
     c.on('data', (b: Buffer) => {
       const msg = b.subarray(2);
@@ -42,12 +46,22 @@ async function fakeUpstream(): Promise<{ up: Upstream; queries: string[]; close(
       c.end(Buffer.concat([len, reply]));
     });
   });
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r, j) => {
-    tcp.once('error', j);
-    tcp.listen(port, '127.0.0.1', () => r());
-  });
+  // A free UDP port whose TCP twin is free too (another process may hold it).
+  let port = 0;
+  for (let attempt = 0; !port; attempt++) {
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    const p = s.address().port;
+    const ok = await new Promise<boolean>((r) => {
+      tcp.once('error', () => r(false));
+      tcp.listen(p, '127.0.0.1', () => r(true));
+    });
+    if (ok) port = p;
+    else if (attempt > 8) throw new Error('no free UDP+TCP port pair');
+    else {
+      await new Promise<void>((r) => s.close(() => r()));
+      s = newUdp();
+    }
+  }
   return {
     up: { host: '127.0.0.1', port },
     queries,

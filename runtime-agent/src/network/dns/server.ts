@@ -68,8 +68,22 @@ export class DnsServer {
     return this.opts.address;
   }
 
-  /** Bind UDP and TCP on the same port. Rejects with the bind error (EADDRINUSE …). */
+  /**
+   * Bind UDP and TCP on the same port. Rejects with the bind error (EADDRINUSE …). With port 0
+   * the kernel picks a free UDP port, whose TCP twin may be taken: then another port is tried.
+   */
   async start(): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.bindBoth();
+      } catch (err) {
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (this.opts.port !== 0 || !inUse || attempt >= 8) throw err;
+      }
+    }
+  }
+
+  private async bindBoth(): Promise<number> {
     const udp = dgram.createSocket({ type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -99,7 +113,8 @@ export class DnsServer {
         });
       });
     } catch (err) {
-      await this.close();
+      this.udp = undefined;
+      await new Promise<void>((r) => udp.close(() => r()));
       throw err;
     }
     this.tcp = tcp;

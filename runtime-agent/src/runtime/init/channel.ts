@@ -4,6 +4,7 @@
  * container shares).
  */
 import fs from 'node:fs';
+import { writeAllSync } from '../../util/write-all';
 
 export class Channel {
   private buf = Buffer.alloc(0);
@@ -33,7 +34,7 @@ export class Channel {
 
   write(msg: unknown): void {
     try {
-      fs.writeSync(this.fd, JSON.stringify(msg) + '\n');
+      writeAllSync(this.fd, JSON.stringify(msg) + '\n');
     } catch {
       /* the agent is gone: nothing to tell */
     }

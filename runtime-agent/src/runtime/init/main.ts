@@ -28,11 +28,13 @@ function main(): void {
   const ch = new Channel(3);
   // /proc is still the host's here, so this is the pid the agent can see.
   const hostPid = Number(fs.readlinkSync('/proc/self'));
+  // Load the FFI and bind libc before the config comes: a pre-started init (pool.ts) has this
+  // done while it waits, so the start itself does not pay for it.
+  const req = createRequire(__filename);
+  const libc = initLibc(req(process.argv[2]!) as Parameters<typeof initLibc>[0], process.argv[3]);
   const cfg = ch.read<InitConfig>();
   if (!cfg) process.exit(126);
   try {
-    const req = createRequire(__filename);
-    const libc = initLibc(req(process.argv[2]!) as Parameters<typeof initLibc>[0], process.argv[3]);
     if (cfg.joinCgroups) {
       // Writing 0 moves the writer's whole process; Node's threads go along.
       for (const f of cfg.joinCgroups) fs.writeFileSync(f, '0');

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { punchHole } from '../proc';
+import { writeAllSync } from '../../util/write-all';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -207,7 +208,7 @@ export class LogPump extends EventEmitter<LogPumpEvents> {
       pos += Buffer.byteLength(line);
       out += line;
     }
-    fs.writeSync(this.jsonFd, out, this.offs.json);
+    writeAllSync(this.jsonFd, out, this.offs.json);
     this.offs.json = pos;
     entries.forEach((e, i) => this.emit('entry', e, offsets[i]!));
     this.scheduleSave();

@@ -57,6 +57,8 @@ export function registerStdioRoutes(router: Router, b: ContainersBackend): void 
       detachKeys: q.str('detachKeys'),
     };
     const detachKeys = parseDetachKeys(opts.detachKeys);
+    // A request body is not stdin: dockerode sends its options as JSON (dockerd discards them).
+    if (ctx.upgrade && Number(ctx.req.headers['content-length'] ?? 0) > 0) await ctx.bodyBuffer(1 << 20);
     const session = await b.attach(ctx.params.id!, opts, ctx.signal);
     const conn = ctx.hijack(session.tty ? RAW_STREAM : MULTIPLEXED);
     await pumpSession(conn, session, { stdin: opts.stdin && ctx.upgrade, detachKeys, signal: ctx.signal });
