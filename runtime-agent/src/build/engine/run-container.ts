@@ -86,8 +86,11 @@ async function mountsOf(step: RunStep, paths: RunPaths): Promise<MountSpec[]> {
         .update(m.cacheId ?? target)
         .digest('hex');
       const host = path.join(paths.cacheMounts, id);
-      await fs.mkdir(host, { recursive: true, mode: m.mode ?? 0o755 });
-      await fs.chown(host, m.uid ?? 0, m.gid ?? 0);
+      // mode, uid and gid apply when the cache is created; later builds find it as it was left.
+      if ((await fs.mkdir(host, { recursive: true, mode: m.mode ?? 0o755 })) !== undefined) {
+        await fs.chmod(host, m.mode ?? 0o755);
+        await fs.chown(host, m.uid ?? 0, m.gid ?? 0);
+      }
       out.push({ Type: 'bind', Source: host, Target: target, ReadOnly: m.readOnly });
     } else {
       throw new NotImplemented(`RUN --mount=type=${m.type} is not supported by Berth yet`);
