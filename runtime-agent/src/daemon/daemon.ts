@@ -15,6 +15,8 @@ import { registerVolumeRoutes } from '../api/routes/volumes';
 import { registerImageRoutes } from '../api/routes/images';
 import { registerContainerRoutes } from '../api/routes/containers';
 import { registerExecRoutes } from '../api/routes/exec';
+import { registerBuildRoutes } from '../api/routes/build';
+import { BuildEngine } from '../build/engine/build-engine';
 import { runtimeNetworkHook } from '../containers/network-adapter';
 import { cleanStaleViews, RootfsViews } from '../containers/rootfs-view';
 import { ContainerService } from '../containers/service';
@@ -138,6 +140,16 @@ export class Daemon {
     registerNetworkRoutes(this.router, new NetworkApiBackend(network));
     registerContainerRoutes(this.router, this.containers);
     registerExecRoutes(this.router, this.containers.execBackend());
+    const builds = new BuildEngine({
+      root: path.join(flags.dataRoot, 'build'),
+      images: this.images,
+      containers: this.containers,
+      runtime,
+    });
+    builds.init();
+    for (const id of await builds.removeOrphanedRuns()) log.warn('removed the RUN container of a lost build', { id });
+    this.buildCache = () => builds.records();
+    registerBuildRoutes(this.router, builds);
     await runtime.startAtBoot();
 
     const system: SystemBackend = {
