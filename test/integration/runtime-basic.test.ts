@@ -55,6 +55,30 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     expect(r.stdout).toBe('image user /root box1\n/tmp\n');
   });
 
+  it('waits for a start in progress when killed, stopped or removed meanwhile', async () => {
+    const a = await t.rt.create({
+      networkMode: 'none',
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sleep', '60'],
+    });
+    const started = t.rt.start(a.id);
+    // Issued before the start is over: the kill is for the process being started.
+    await t.rt.kill(a.id, 9);
+    await started;
+    expect(await t.rt.wait(a.id)).toBe(137);
+    const b = await t.rt.create({
+      networkMode: 'none',
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sleep', '60'],
+    });
+    const startedB = t.rt.start(b.id);
+    await t.rt.remove(b.id, { force: true });
+    await startedB;
+    expect(t.rt.list(true).map((c) => c.id)).not.toContain(b.id);
+  });
+
   it('creates a missing working directory', async () => {
     const r = await t.run({ imageConfig: image, cmd: ['pwd'], workingDir: '/new/dir' });
     expect(r.stdout).toBe('/new/dir\n');

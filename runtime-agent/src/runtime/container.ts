@@ -38,4 +38,6 @@ export interface Container {
   backoff?: number;
   /** An automatic restart in progress (stop and remove wait for it). */
   pendingStart?: Promise<void>;
+  /** A start in progress, settled either way (kill, stop and remove wait for it). */
+  starting?: Promise<void>;
 }

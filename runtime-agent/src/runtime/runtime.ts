@@ -139,7 +139,18 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   // ---- start ---------------------------------------------------------------------------------
 
   async start(ref: string, opts: StartOptions = {}): Promise<void> {
-    return startContainer(this, this.get(ref), opts);
+    const c = this.get(ref);
+    const run = startContainer(this, c, opts);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    c.starting = settled;
+    try {
+      await run;
+    } finally {
+      if (c.starting === settled) c.starting = undefined;
+    }
   }
 
   /** A pre-started init from the pool, if one is ready. */
@@ -198,6 +209,10 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   async kill(ref: string, signal: number = 9): Promise<void> {
+    // A kill that comes while the container starts (a cancelled build step, `docker kill` right
+    // after `docker start`) is for the process being started: wait for it rather than refuse.
+    const starting = this.get(ref).starting;
+    if (starting) await starting;
     const c = this.running(ref);
     const s = c.rec.state;
     if (!isSameProcess(s.pid, s.pidStart)) {
@@ -227,6 +242,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
   async stop(ref: string, timeoutSec?: number, signal?: number): Promise<void> {
     const c = this.get(ref);
     if (c.pendingStart) await c.pendingStart;
+    if (c.starting) await c.starting;
     const st = c.rec.state.status;
     if (st === 'restarting') {
       cancelRestart(c);
@@ -315,6 +331,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     const c = this.get(ref);
     const rec = c.rec;
     if (c.pendingStart) await c.pendingStart;
+    if (c.starting) await c.starting;
     cancelRestart(c);
     const st = rec.state.status;
     if (st === 'running' || st === 'paused') {

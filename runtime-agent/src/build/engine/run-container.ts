@@ -100,8 +100,8 @@ async function mountsOf(step: RunStep, paths: RunPaths): Promise<MountSpec[]> {
 }
 
 /**
- * SIGKILL for a cancelled step. The runtime may refuse it for a moment right after the start
- * ("is not running" while it still records the process): try again until the container is gone.
+ * SIGKILL for a cancelled step. The runtime waits for a start in progress, but a cancel that
+ * comes between create and start finds nothing running yet: try again until the step is over.
  */
 async function killUntilExit(containers: ContainerService, id: string, done: () => boolean): Promise<void> {
   for (let attempt = 0; attempt < 100 && !done(); attempt++) {
