@@ -96,6 +96,11 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     expect(hist.stdout).toContain('echo two > /data/two');
     expect(hist.stdout).toMatch(/COPY|copy/);
     expect((await run(['ps', '-aq'])).stdout.trim()).toBe('');
+    // The steps are images too: `docker images` hides them (they have children), -a shows them.
+    const listed = (await run(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
+    expect(listed).not.toContain('<none>');
+    const every = (await run(['images', '-a', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
+    expect(every.split('\n').filter((l) => l === '<none>:<none>').length).toBeGreaterThanOrEqual(6);
 
     // Unchanged rebuild: every step from the cache, same image.
     const again = await run(['build', '-t', 'berth-test/seed:1', ctx]);

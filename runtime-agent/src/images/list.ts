@@ -12,6 +12,11 @@ export interface ListOptions {
   apiVersion: string;
   /** Compute SharedSize (shared-size=1). */
   sharedSize?: boolean;
+  /**
+   * Include intermediate images (all=1): untagged images that other images are built on, such as
+   * a build's steps. Without it they are hidden, as `docker images` hides them.
+   */
+  all?: boolean;
 }
 
 const KEYS = ['dangling', 'reference', 'label', 'before', 'since', 'until'];
@@ -36,8 +41,10 @@ export async function listImages(svc: ImageService, o: ListOptions): Promise<Arr
         layerUsers.set(d, (layerUsers.get(d) ?? 0) + 1);
       }
   }
+  const parents = new Set(views.map((v) => v.record.parent).filter((p) => p !== undefined));
   const out: Array<{ created: number; summary: Record<string, unknown> }> = [];
   for (const v of views) {
+    if (!o.all && v.refs.length === 0 && parents.has(v.record.id)) continue;
     const tags = repoTags(v.refs);
     if (dangling !== undefined) {
       const want = dangling === 'true' || dangling === '1';

@@ -91,6 +91,7 @@ export function registerImageRoutes(router: Router, b: ImagesBackend): void {
       filters: ctx.query.filters(),
       apiVersion: ctx.apiVersion,
       sharedSize: ctx.query.bool('shared-size'),
+      all: ctx.query.bool('all'),
     });
     ctx.sendJson(200, list);
   });
