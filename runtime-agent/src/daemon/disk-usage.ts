@@ -9,7 +9,8 @@ export function diskUsage(d: Daemon): DfBackend {
   const none = parseFilters(undefined);
   return {
     layersSize: () => du(path.join(d.dataRoot, 'image', 'layers')),
-    images: async () => (d.images ? d.images.list({ filters: none, apiVersion: '1.43', sharedSize: true, all: true }) : []),
+    images: async () =>
+      d.images ? d.images.list({ filters: none, apiVersion: '1.43', sharedSize: true, all: true }) : [],
     containers: async () =>
       d.containers ? d.containers.list({ all: true, limit: undefined, size: true, filters: none }) : [],
     volumes: async () => {

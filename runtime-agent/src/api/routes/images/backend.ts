@@ -52,7 +52,12 @@ export interface ImagesBackend {
       allTags?: boolean;
     },
   ): Promise<PullResult[]>;
-  list(o: { filters: Filters; apiVersion: string; sharedSize?: boolean; all?: boolean }): Promise<Array<Record<string, unknown>>>;
+  list(o: {
+    filters: Filters;
+    apiVersion: string;
+    sharedSize?: boolean;
+    all?: boolean;
+  }): Promise<Array<Record<string, unknown>>>;
   inspect(name: string, apiVersion: string): Promise<Record<string, unknown>>;
   history(name: string): Promise<Array<Record<string, unknown>>>;
   tag(source: string, repo: string, tag?: string): Promise<Reference>;
