@@ -55,7 +55,7 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     expect(r.stdout).toBe('image user /root box1\n/tmp\n');
   });
 
-  it('waits for a start in progress when killed, stopped or removed meanwhile', async () => {
+  it('waits for a start in progress when killed or removed meanwhile; one start at a time', async () => {
     const a = await t.rt.create({
       networkMode: 'none',
       rootfs: { dir: bb.rootfs },
@@ -77,6 +77,24 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
     await t.rt.remove(b.id, { force: true });
     await startedB;
     expect(t.rt.list(true).map((c) => c.id)).not.toContain(b.id);
+    // Two starts at once: one runs the container, the other is told it already started.
+    const c = await t.rt.create({
+      networkMode: 'none',
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      cmd: ['sleep', '60'],
+    });
+    const both = await Promise.allSettled([t.rt.start(c.id), t.rt.start(c.id)]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(String((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(
+      /already started/,
+    );
+    await t.rt.remove(c.id, { force: true });
+    // A wait for the next exit of a container removed before it ever ran is answered.
+    const d = await t.rt.create({ networkMode: 'none', rootfs: { dir: bb.rootfs }, imageConfig: image, cmd: ['true'] });
+    const waiting = t.rt.wait(d.id, 'next-exit');
+    await t.rt.remove(d.id);
+    await expect(waiting).resolves.toBe(0);
   });
 
   it('creates a missing working directory', async () => {

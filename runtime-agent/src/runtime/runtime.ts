@@ -140,6 +140,9 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
 
   async start(ref: string, opts: StartOptions = {}): Promise<void> {
     const c = this.get(ref);
+    // One start at a time (a restart-policy start racing `docker start`): the later one sees
+    // the outcome of the earlier (already started, or "created" again after a failure).
+    while (c.starting) await c.starting;
     const run = startContainer(this, c, opts);
     const settled = run.then(
       () => undefined,
@@ -351,6 +354,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     await this.purge(rec.id, rec);
     this.containers.delete(rec.id);
     this.emitEvent('destroy', rec);
+    // Waiters for a next exit that will not come (removed while created): answer them now.
+    for (const w of c.exitWaiters.splice(0)) w(rec.state.exitCode);
     for (const w of c.removeWaiters.splice(0)) w();
   }
 

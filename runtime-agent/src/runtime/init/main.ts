@@ -30,11 +30,18 @@ function main(): void {
   const hostPid = Number(fs.readlinkSync('/proc/self'));
   // Load the FFI and bind libc before the config comes: a pre-started init (pool.ts) has this
   // done while it waits, so the start itself does not pay for it.
-  const req = createRequire(__filename);
-  const libc = initLibc(req(process.argv[2]!) as Parameters<typeof initLibc>[0], process.argv[3]);
+  let libc: InitLibc | undefined;
+  let early: unknown;
+  try {
+    const req = createRequire(__filename);
+    libc = initLibc(req(process.argv[2]!) as Parameters<typeof initLibc>[0], process.argv[3]);
+  } catch (err) {
+    early = err; // reported on the channel like any other failure, once the agent listens
+  }
   const cfg = ch.read<InitConfig>();
   if (!cfg) process.exit(126);
   try {
+    if (!libc) throw early;
     if (cfg.joinCgroups) {
       // Writing 0 moves the writer's whole process; Node's threads go along.
       for (const f of cfg.joinCgroups) fs.writeFileSync(f, '0');
