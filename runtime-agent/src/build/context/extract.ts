@@ -4,7 +4,7 @@
  * must point at a file inside the archive, devices and FIFOs are skipped (reported), and a size
  * limit can be enforced. Ownership is not applied (COPY sets it); modes and mtimes are.
  */
-import { createWriteStream } from 'node:fs';
+import { constants as fsc, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -73,13 +73,20 @@ class Extractor {
     }
   }
 
-  /** Removes what is at `p` unless it is a directory and `keepDir`. */
+  /** Removes what is at `p` unless it is a directory and `keepDir`; removed dirs lose their pending modes. */
   private async clear(p: string, keepDir: boolean): Promise<boolean> {
     const st = await lstatOrUndefined(p);
     if (!st) return false;
     if (st.isDirectory() && keepDir) return true;
     await fs.rm(p, { recursive: true, force: true });
+    this.forget(p);
     return false;
+  }
+
+  /** Drops the pending mode and mtime of `p` and everything under it (no longer ours to set). */
+  private forget(p: string): void {
+    const prefix = p + path.sep;
+    for (const d of this.dirModes.keys()) if (d === p || d.startsWith(prefix)) this.dirModes.delete(d);
   }
 
   async entry(e: TarEntry): Promise<void> {
@@ -139,8 +146,21 @@ class Extractor {
   async finish(): Promise<void> {
     const dirs = [...this.dirModes.entries()].sort((a, b) => b[0].length - a[0].length);
     for (const [dir, { mode, mtime }] of dirs) {
-      await fs.chmod(dir, mode);
-      await fs.utimes(dir, mtime, mtime);
+      // Through a descriptor that cannot be a symlink's target: only a real directory is changed.
+      let fh: fs.FileHandle;
+      try {
+        fh = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') continue;
+        throw err;
+      }
+      try {
+        await fh.chmod(mode);
+        await fh.utimes(mtime, mtime);
+      } finally {
+        await fh.close();
+      }
     }
   }
 }
