@@ -46,7 +46,12 @@ async function treeBytes(p: string): Promise<number> {
   return total;
 }
 
-const PRUNE_FILTERS = ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'];
+/**
+ * The filters prune implements. BuildKit's others (type, inuse, shared, private, parent,
+ * description) are refused rather than ignored: an ignored filter would prune more than asked.
+ * `unused-for` is dockerd's older name for `until`.
+ */
+export const PRUNE_FILTERS = ['until', 'unused-for', 'id'] as const;
 
 export class BuildEngine {
   readonly cache: CacheIndex;
@@ -127,9 +132,11 @@ export class BuildEngine {
    */
   async prune(o: PruneOptions): Promise<PruneReport> {
     for (const k of o.filters.keys()) {
-      if (!PRUNE_FILTERS.includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+      if (!(PRUNE_FILTERS as readonly string[]).includes(k)) {
+        throw new InvalidArgument(`invalid filter '${k}': not supported by the classic builder's prune`);
+      }
     }
-    const until = o.filters.get('until')?.[0];
+    const until = o.filters.get('until')?.[0] ?? o.filters.get('unused-for')?.[0];
     const before = until !== undefined ? parseUntil(until) : undefined;
     const ids = o.filters.get('id');
     const entries = this.cache.list().sort((a, b) => b[1].lastUsedAt.localeCompare(a[1].lastUsedAt));

@@ -35,3 +35,16 @@ it('keeps a target the parent image already has', async () => {
   await removeMountStubs(upper, [lower], ['/srv']);
   expect(fs.existsSync(path.join(upper, 'srv'))).toBe(true);
 });
+
+it('never follows a symlink the step put in place of a parent of a target', async () => {
+  const host = path.join(tmp, 'host');
+  fs.mkdirSync(path.join(host, 'tools'), { recursive: true });
+  fs.writeFileSync(path.join(host, 'empty.txt'), '');
+  fs.symlinkSync(host, path.join(upper, 'opt'));
+  fs.mkdirSync(path.join(upper, 'a/b'), { recursive: true });
+  fs.symlinkSync(host, path.join(upper, 'a/b/c'));
+  await removeMountStubs(upper, [lower], ['/opt/tools', '/opt/empty.txt', '/a/b/c/tools']);
+  expect(fs.readdirSync(host).sort()).toEqual(['empty.txt', 'tools']);
+  expect(fs.lstatSync(path.join(upper, 'opt')).isSymbolicLink()).toBe(true);
+  expect(fs.lstatSync(path.join(upper, 'a/b/c')).isSymbolicLink()).toBe(true);
+});
