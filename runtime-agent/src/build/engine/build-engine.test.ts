@@ -40,3 +40,37 @@ describe('BuildEngine.prune filters', () => {
     }
   });
 });
+
+describe('BuildEngine.removeOrphanedRuns', () => {
+  it('removes only the RUN containers the builder recorded, whatever the labels say', async () => {
+    const user = 'a'.repeat(64);
+    const lost = 'b'.repeat(64);
+    const gone = 'c'.repeat(64);
+    const labels = { 'com.berth.build': 'run', 'com.berth.build.rm': '1' };
+    const removed: string[] = [];
+    const make = () =>
+      new BuildEngine({
+        root: tmp,
+        images: {} as ImageService,
+        containers: {
+          remove: async (id: string) => {
+            removed.push(id);
+          },
+        } as unknown as ContainerService,
+        runtime: {
+          dir: () => '',
+          list: () =>
+            [user, lost].map((id) => ({ id, spec: { labels } })) as unknown as ReturnType<
+              ConstructorParameters<typeof BuildEngine>[0]['runtime']['list']
+            >,
+        },
+      });
+    const e = make();
+    e.init();
+    fs.writeFileSync(path.join(tmp, 'runs', lost), '');
+    fs.writeFileSync(path.join(tmp, 'runs', gone), '');
+    expect(await e.removeOrphanedRuns()).toEqual([lost]);
+    expect(removed).toEqual([lost]);
+    expect(fs.readdirSync(path.join(tmp, 'runs'))).toEqual([]);
+  });
+});

@@ -16,7 +16,8 @@ import type { ContainerRuntime } from '../../runtime/runtime';
 import { CacheIndex, type CacheEntry } from './cache-index';
 import { EngineBackend } from './engine-backend';
 import { cleanStaleOverlays } from './overlay';
-import { BUILD_LABEL, BUILD_RM_LABEL, type RunSettings } from './run-container';
+import { type RunSettings } from './run-container';
+import { RunRecords } from './run-records';
 
 export interface BuildEngineOptions {
   /** <data-root>/build */
@@ -57,11 +58,13 @@ export class BuildEngine {
   readonly cache: CacheIndex;
   readonly tmpDir: string;
   private readonly cacheMountsDir: string;
+  private readonly runs: RunRecords;
 
   constructor(private readonly o: BuildEngineOptions) {
     this.cache = new CacheIndex(o.root);
     this.tmpDir = path.join(o.root, 'tmp');
     this.cacheMountsDir = path.join(o.root, 'cache-mounts');
+    this.runs = new RunRecords(path.join(o.root, 'runs'));
   }
 
   init(): void {
@@ -69,20 +72,31 @@ export class BuildEngine {
     cleanStaleOverlays(this.tmpDir);
     fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.cacheMountsDir, { recursive: true, mode: 0o700 });
+    this.runs.init();
     this.cache.load();
   }
 
   /**
    * RUN containers left when the agent starts belong to builds whose agent died: no client waits
-   * for them any more. Those of `rm=0` builds stay, as that build would have kept them.
+   * for them any more. Only those the builder recorded (builds that remove their containers) go;
+   * labels are not trusted, as an image's labels become its containers'.
    */
   async removeOrphanedRuns(): Promise<string[]> {
-    const orphans = this.o.runtime
-      .list(true)
-      .filter((r) => r.spec.labels[BUILD_LABEL] === 'run' && r.spec.labels[BUILD_RM_LABEL] !== '0')
-      .map((r) => r.id);
-    for (const id of orphans) await this.o.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-    return orphans;
+    const recorded = this.runs.list();
+    const existing = new Set(this.o.runtime.list(true).map((r) => r.id));
+    const removed: string[] = [];
+    for (const id of recorded) {
+      if (existing.has(id)) {
+        try {
+          await this.o.containers.remove(id, { force: true, volumes: true });
+          removed.push(id);
+        } catch {
+          continue; // recorded still: the next start tries again
+        }
+      }
+      await this.runs.delete(id);
+    }
+    return removed;
   }
 
   backend(settings: RunSettings, credentials?: (host: string) => Credentials | undefined): EngineBackend {
@@ -94,6 +108,7 @@ export class BuildEngine {
         cache: this.cache,
         tmpDir: this.tmpDir,
         cacheMountsDir: this.cacheMountsDir,
+        runs: this.runs,
       },
       settings,
       credentials,

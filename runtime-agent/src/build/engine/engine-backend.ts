@@ -27,6 +27,7 @@ import { writeCopy } from './copy-writer';
 import { removeMountStubs } from './mount-stubs';
 import { mountOverlay, type Overlay } from './overlay';
 import { runContainer, type RunSettings } from './run-container';
+import type { RunRecords } from './run-records';
 
 export interface EngineDeps {
   images: ImageService;
@@ -38,6 +39,8 @@ export interface EngineDeps {
   tmpDir: string;
   /** <data-root>/build/cache-mounts */
   cacheMountsDir: string;
+  /** The RUN containers of `rm` builds, removed at agent start if a build was lost. */
+  runs: RunRecords;
 }
 
 function pullLine(e: ProgressEvent): string | undefined {
@@ -131,7 +134,10 @@ export class EngineBackend implements BuildBackend {
         io,
         this.settings,
         { scratch, cacheMounts: this.d.cacheMountsDir },
-        (cid) => this.containersMade.add(cid),
+        async (cid) => {
+          this.containersMade.add(cid);
+          if (this.settings.removeContainers) await this.d.runs.add(cid);
+        },
       );
       const upper = path.join(this.d.runtime.dir(id), 'rootfs', 'upper');
       const targets = [...step.mounts.map((m) => m.target ?? ''), ...step.files.map((f) => f.path)];
@@ -145,6 +151,7 @@ export class EngineBackend implements BuildBackend {
   async removeContainer(containerId: string): Promise<void> {
     await this.d.containers.remove(containerId, { force: true, volumes: true });
     this.containersMade.delete(containerId);
+    await this.d.runs.delete(containerId);
   }
 
   /** Runs `fn` on a writable overlay of `parent`, then commits its upper dir. */

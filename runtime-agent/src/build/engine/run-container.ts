@@ -21,7 +21,7 @@ import { BuildCancelledError } from '../builder';
 
 const run = promisify(execFile);
 
-/** Marks the containers of RUN steps; a killed agent's are removed at start unless `rm=0`. */
+/** Marks the containers of RUN steps (informational: cleanup at start uses RunRecords, not labels). */
 export const BUILD_LABEL = 'com.berth.build';
 /** '1' when the build removes its RUN containers (`rm`/`forcerm`), '0' when it keeps them. */
 export const BUILD_RM_LABEL = 'com.berth.build.rm';
@@ -122,7 +122,7 @@ export async function runContainer(
   io: RunIO,
   settings: RunSettings,
   paths: RunPaths,
-  track: (id: string) => void,
+  track: (id: string) => Promise<void> | void,
 ): Promise<string> {
   if (parentImage === '') throw new InvalidArgument('RUN needs a base image with a shell: FROM scratch has none');
   if (step.security === 'insecure') throw new NotImplemented('RUN --security=insecure is not supported');
@@ -155,7 +155,7 @@ export async function runContainer(
     undefined,
   );
   const { Id: id } = await containers.create(req);
-  track(id);
+  await track(id);
   io.onContainer(id);
   const session = await containers.attach(id, {
     stream: true,
