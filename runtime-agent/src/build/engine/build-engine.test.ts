@@ -6,6 +6,7 @@ import { parseFilters } from '../../api/query';
 import type { ContainerService } from '../../containers/service';
 import { InvalidArgument } from '../../errdefs';
 import type { ImageService } from '../../images/image-service';
+import { Leases, imageKey } from '../../images/leases';
 import { BuildEngine } from './build-engine';
 
 let tmp: string;
@@ -72,5 +73,30 @@ describe('BuildEngine.removeOrphanedRuns', () => {
     expect(await e.removeOrphanedRuns()).toEqual([lost]);
     expect(removed).toEqual([lost]);
     expect(fs.readdirSync(path.join(tmp, 'runs'))).toEqual([]);
+  });
+});
+
+describe('BuildEngine.prune and builds in progress', () => {
+  it('keeps the cache entries of images a build leases', async () => {
+    const leases = new Leases();
+    const inUse = `sha256:${'d'.repeat(64)}`;
+    const idle = `sha256:${'e'.repeat(64)}`;
+    const e = new BuildEngine({
+      root: tmp,
+      images: {
+        ctx: { leases, snapshotter: { peek: () => undefined } },
+        find: () => undefined,
+      } as unknown as ImageService,
+      containers: {} as ContainerService,
+      runtime: { dir: () => '', list: () => [] },
+    });
+    e.init();
+    await e.cache.set('sha256:aaaa', { id: inUse, parent: '', description: 'RUN a' });
+    await e.cache.set('sha256:bbbb', { id: idle, parent: '', description: 'RUN b' });
+    const lease = leases.create().add(imageKey(inUse));
+    const report = await e.prune({ all: true, filters: new Map(), keepStorage: 0 });
+    lease.release();
+    expect(report.CachesDeleted).toEqual(['bbbb']);
+    expect(e.cache.list().map(([k]) => k)).toEqual(['sha256:aaaa']);
   });
 });

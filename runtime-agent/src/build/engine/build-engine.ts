@@ -12,6 +12,7 @@ import type { Credentials } from '../../images/auth';
 import type { Digest } from '../../images/digest';
 import { parseUntil } from '../../images/filters';
 import type { ImageService } from '../../images/image-service';
+import { imageKey } from '../../images/leases';
 import type { ContainerRuntime } from '../../runtime/runtime';
 import { CacheIndex, type CacheEntry } from './cache-index';
 import { EngineBackend } from './engine-backend';
@@ -142,8 +143,9 @@ export class BuildEngine {
   }
 
   /**
-   * Drops cache entries (older than `until`, beyond `keep-storage`), then removes the images only
-   * the dropped entries held: untagged, without children, containers or remaining entries.
+   * Drops cache entries (older than `until`, beyond `keep-storage`; not those of images a build in
+   * progress leases), then removes the images only the dropped entries held: untagged, without
+   * children, containers or remaining entries.
    */
   async prune(o: PruneOptions): Promise<PruneReport> {
     for (const k of o.filters.keys()) {
@@ -166,6 +168,7 @@ export class BuildEngine {
     }
     const victims = entries.filter(([k, e]) => {
       if (keep.has(k)) return false;
+      if (this.o.images.ctx.leases.has(imageKey(e.id))) return false; // a build in progress uses it
       if (before !== undefined && Date.parse(e.lastUsedAt) >= before) return false;
       if (ids?.length && !ids.some((id) => k.replace(/^sha256:/, '').startsWith(id))) return false;
       return true;

@@ -52,12 +52,20 @@ function pullLine(e: ProgressEvent): string | undefined {
 export class EngineBackend implements BuildBackend {
   private readonly containersMade = new Set<string>();
   private readonly overlays = new Set<Overlay>();
+  /** Leases on every image a BuildState of this build names, so no prune or rmi takes one mid-build. */
+  private readonly leases = new Map<string, () => void>();
 
   constructor(
     private readonly d: EngineDeps,
     private readonly settings: RunSettings,
     private readonly credentials: (host: string) => Credentials | undefined = () => undefined,
   ) {}
+
+  /** Leases `id` until dispose (synchronously, right after the image was found). */
+  private hold(id: string): void {
+    if (id === '' || this.leases.has(id)) return;
+    this.leases.set(id, this.d.images.lease(id as `sha256:${string}`));
+  }
 
   async baseImage(ref: string, opts: { pull: boolean; platform?: string }, io: StepIO): Promise<BaseImage> {
     const { images } = this.d;
@@ -76,6 +84,7 @@ export class EngineBackend implements BuildBackend {
       found = images.find(ref);
       if (!found) throw new InvalidArgument(`pull access denied for ${ref}`);
     }
+    this.hold(found.id);
     const config = await images.configOf(found.id);
     return { state: { id: found.id }, imageId: found.id, config: (config.config ?? {}) as ImageConfig };
   }
@@ -87,10 +96,12 @@ export class EngineBackend implements BuildBackend {
   async cacheLookup(key: string): Promise<BuildState | undefined> {
     const e = this.d.cache.get(key);
     if (!e) return undefined;
-    if (!this.d.images.find(e.id)) {
+    const rec = this.d.images.find(e.id);
+    if (!rec) {
       await this.d.cache.delete([key]);
       return undefined;
     }
+    this.hold(rec.id);
     void this.d.cache.touch(key).catch(() => undefined); // use statistics only: not worth a wait
     return { id: e.id };
   }
@@ -121,6 +132,7 @@ export class EngineBackend implements BuildBackend {
       author: step.author,
       containerId,
     });
+    this.hold(id);
     return { id };
   }
 
@@ -241,10 +253,15 @@ export class EngineBackend implements BuildBackend {
     return out;
   }
 
-  /** Removes what a cancelled or failed build left: containers still there, mounts. */
+  /** Removes what a cancelled or failed build left (containers still there, mounts); releases its leases. */
   async dispose(opts: { removeContainers: boolean }): Promise<void> {
-    for (const ov of [...this.overlays]) await this.release(ov).catch(() => undefined);
-    if (!opts.removeContainers) return;
-    for (const id of [...this.containersMade]) await this.removeContainer(id).catch(() => undefined);
+    try {
+      for (const ov of [...this.overlays]) await this.release(ov).catch(() => undefined);
+      if (!opts.removeContainers) return;
+      for (const id of [...this.containersMade]) await this.removeContainer(id).catch(() => undefined);
+    } finally {
+      for (const release of this.leases.values()) release();
+      this.leases.clear();
+    }
   }
 }
