@@ -29,6 +29,21 @@ import { mountOverlay, type Overlay } from './overlay';
 import { runContainer, type RunSettings } from './run-container';
 import type { RunRecords } from './run-records';
 
+/**
+ * What a container's set-up creates as mount targets when the image lacks them; dockerd keeps
+ * them in the container's init layer, out of commits. Removed only as empty stubs.
+ */
+const CONTAINER_STUBS = [
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/dev/shm',
+  '/dev/pts',
+  '/dev',
+  '/proc',
+  '/sys',
+];
+
 export interface EngineDeps {
   images: ImageService;
   containers: ContainerService;
@@ -152,8 +167,16 @@ export class EngineBackend implements BuildBackend {
         },
       );
       const upper = path.join(this.d.runtime.dir(id), 'rootfs', 'upper');
-      const targets = [...step.mounts.map((m) => m.target ?? ''), ...step.files.map((f) => f.path)];
-      if (targets.length > 0) await removeMountStubs(upper, this.lowerDirsOf(parent), targets);
+      const volumes = Object.keys(
+        (await this.d.images.configOf(parent.id as `sha256:${string}`)).config?.Volumes ?? {},
+      );
+      const targets = [
+        ...step.mounts.map((m) => m.target ?? ''),
+        ...step.files.map((f) => f.path),
+        ...volumes,
+        ...CONTAINER_STUBS,
+      ];
+      await removeMountStubs(upper, this.lowerDirsOf(parent), targets);
       return await this.commit(parent, upper, step, id);
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });

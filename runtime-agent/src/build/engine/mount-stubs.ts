@@ -2,7 +2,8 @@
  * The runtime creates a RUN mount's target (and missing parents) in the container's upper dir so
  * it can mount there; BuildKit leaves no trace of its mounts in the image. After the step, such
  * stubs — an empty file or directory that no lower layer has — are removed from the upper dir
- * before it is committed, walking up through parents the mount created.
+ * before it is committed, walking up through parents the mount created. The same goes for what
+ * the container's set-up mounts over (/etc/hosts and co., VOLUME targets) when the image lacks it.
  *
  * The upper dir is what the step's processes wrote: any component of a target's path may have
  * been replaced by a symlink (to a host path, as seen from the agent). Paths are therefore walked
