@@ -73,20 +73,15 @@ class Extractor {
     }
   }
 
-  /** Removes what is at `p` unless it is a directory and `keepDir`; removed dirs lose their pending modes. */
+  /** Removes what is at `p` unless it is a directory and `keepDir`; a removed dir loses its pending mode. */
   private async clear(p: string, keepDir: boolean): Promise<boolean> {
     const st = await lstatOrUndefined(p);
     if (!st) return false;
     if (st.isDirectory() && keepDir) return true;
     await fs.rm(p, { recursive: true, force: true });
-    this.forget(p);
+    // Its descendants' entries stay; finish() skips them: their path no longer leads to a real dir.
+    this.dirModes.delete(p);
     return false;
-  }
-
-  /** Drops the pending mode and mtime of `p` and everything under it (no longer ours to set). */
-  private forget(p: string): void {
-    const prefix = p + path.sep;
-    for (const d of this.dirModes.keys()) if (d === p || d.startsWith(prefix)) this.dirModes.delete(d);
   }
 
   async entry(e: TarEntry): Promise<void> {
@@ -142,10 +137,27 @@ class Extractor {
     await fs.utimes(target, h.mtime, h.mtime);
   }
 
-  /** Directory modes and times last, deepest first, so earlier writes were not blocked. */
+  /**
+   * Directory modes and times last, deepest first, so earlier writes were not blocked. Only
+   * directories whose every component (from the root) is still a real directory are touched: a
+   * later entry may have replaced one with a symlink, which must never be followed.
+   */
   async finish(): Promise<void> {
+    const real = new Map<string, boolean>([[this.root, true]]);
+    const isRealDir = async (p: string): Promise<boolean> => {
+      const known = real.get(p);
+      if (known !== undefined) return known;
+      const parent = path.dirname(p);
+      const ok =
+        parent !== p && p.startsWith(this.root + path.sep) && (await isRealDir(parent))
+          ? ((await lstatOrUndefined(p))?.isDirectory() ?? false)
+          : false;
+      real.set(p, ok);
+      return ok;
+    };
     const dirs = [...this.dirModes.entries()].sort((a, b) => b[0].length - a[0].length);
     for (const [dir, { mode, mtime }] of dirs) {
+      if (!(await isRealDir(dir))) continue;
       // Through a descriptor that cannot be a symlink's target: only a real directory is changed.
       let fh: fs.FileHandle;
       try {
