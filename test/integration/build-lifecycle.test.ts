@@ -99,6 +99,15 @@ describeIf(
     });
 
     it('an agent killed mid-RUN: the next agent removes the orphaned RUN container and the overlays', async () => {
+      // A user container whose image carries the builder's labels is not the builder's to remove.
+      const labelled = write(fs.mkdtempSync(path.join(tmp, 'labelled-')), {
+        Dockerfile: `FROM ${img}\nLABEL com.berth.build=run com.berth.build.rm=1\n`,
+      });
+      const built = await run(['build', '-t', 'berth-test/labelled:1', labelled]);
+      expect(built.code, built.stderr + built.stdout).toBe(0);
+      const created = await run(['create', 'berth-test/labelled:1', 'true']);
+      expect(created.code, created.stderr).toBe(0);
+      const userId = created.stdout.trim();
       const ctx = write(fs.mkdtempSync(path.join(tmp, 'kill-')), {
         Dockerfile: `FROM ${img}\nCOPY . /ctx\nRUN echo started && sleep 60\n`,
       });
@@ -113,7 +122,8 @@ describeIf(
       await d.kill9();
       await exited;
       d = await startBerthd({ dir: d.dir, args: registryArgs });
-      expect((await run(['ps', '-aq'])).stdout.trim()).toBe('');
+      expect((await run(['ps', '-aq', '--no-trunc'])).stdout.trim()).toBe(userId);
+      expect((await run(['rm', userId])).code).toBe(0);
       expect(fs.readdirSync(path.join(d.dataRoot, 'build', 'tmp'))).toEqual([]);
     });
 

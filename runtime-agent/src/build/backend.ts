@@ -30,6 +30,11 @@ export interface StepIO {
   progress(line: string): void;
   /** Aborted when the client goes away: stop, clean up, reject. */
   signal: AbortSignal;
+  /**
+   * While the client is behind (the response stream's buffer is full): a promise that resolves
+   * when it has caught up or gone. Producers of a lot of output stop until then.
+   */
+  backlog?(): Promise<void> | undefined;
 }
 
 export interface RunIO extends StepIO {

@@ -67,6 +67,7 @@ class Run {
       stderr: (c) => out.stderr(c),
       progress: (l) => out.stdout(l.endsWith('\n') ? l : l + '\n'),
       signal: req.signal,
+      backlog: () => out.backlog(),
     };
   }
 

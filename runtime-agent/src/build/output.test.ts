@@ -78,3 +78,24 @@ describe('BuildOutput', () => {
     expect(failed).toEqual([streamMessage('Step 1/1 : FROM busybox\n'), errorMessage('pull access denied', 1)]);
   });
 });
+
+describe('BuildOutput.backlog', () => {
+  it("is the sink's pending drain, except in quiet mode where output is held anyway", () => {
+    const behind = Promise.resolve();
+    expect(
+      new BuildOutput(
+        () => undefined,
+        false,
+        () => behind,
+      ).backlog(),
+    ).toBe(behind);
+    expect(
+      new BuildOutput(
+        () => undefined,
+        true,
+        () => behind,
+      ).backlog(),
+    ).toBeUndefined();
+    expect(new BuildOutput(() => undefined).backlog()).toBeUndefined();
+  });
+});

@@ -91,10 +91,17 @@ export class BuildOutput {
   private held: string[] = [];
   private wrote = false;
 
+  /** `backlog`: while the sink's consumer is behind, a promise that resolves when it caught up. */
   constructor(
     private readonly sink: Sink,
     private readonly quiet = false,
+    private readonly pending: () => Promise<void> | undefined = () => undefined,
   ) {}
+
+  /** A promise while the client is behind (see StepIO.backlog); quiet output is held anyway. */
+  backlog(): Promise<void> | undefined {
+    return this.quiet ? undefined : this.pending();
+  }
 
   private write(chunk: string): void {
     this.wrote = true;

@@ -4,7 +4,7 @@
  * must point at a file inside the archive, devices and FIFOs are skipped (reported), and a size
  * limit can be enforced. Ownership is not applied (COPY sets it); modes and mtimes are.
  */
-import { createWriteStream } from 'node:fs';
+import { constants as fsc, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -73,12 +73,14 @@ class Extractor {
     }
   }
 
-  /** Removes what is at `p` unless it is a directory and `keepDir`. */
+  /** Removes what is at `p` unless it is a directory and `keepDir`; a removed dir loses its pending mode. */
   private async clear(p: string, keepDir: boolean): Promise<boolean> {
     const st = await lstatOrUndefined(p);
     if (!st) return false;
     if (st.isDirectory() && keepDir) return true;
     await fs.rm(p, { recursive: true, force: true });
+    // Its descendants' entries stay; finish() skips them: their path no longer leads to a real dir.
+    this.dirModes.delete(p);
     return false;
   }
 
@@ -135,12 +137,42 @@ class Extractor {
     await fs.utimes(target, h.mtime, h.mtime);
   }
 
-  /** Directory modes and times last, deepest first, so earlier writes were not blocked. */
+  /**
+   * Directory modes and times last, deepest first, so earlier writes were not blocked. Only
+   * directories whose every component (from the root) is still a real directory are touched: a
+   * later entry may have replaced one with a symlink, which must never be followed.
+   */
   async finish(): Promise<void> {
+    const real = new Map<string, boolean>([[this.root, true]]);
+    const isRealDir = async (p: string): Promise<boolean> => {
+      const known = real.get(p);
+      if (known !== undefined) return known;
+      const parent = path.dirname(p);
+      const ok =
+        parent !== p && p.startsWith(this.root + path.sep) && (await isRealDir(parent))
+          ? ((await lstatOrUndefined(p))?.isDirectory() ?? false)
+          : false;
+      real.set(p, ok);
+      return ok;
+    };
     const dirs = [...this.dirModes.entries()].sort((a, b) => b[0].length - a[0].length);
     for (const [dir, { mode, mtime }] of dirs) {
-      await fs.chmod(dir, mode);
-      await fs.utimes(dir, mtime, mtime);
+      if (!(await isRealDir(dir))) continue;
+      // Through a descriptor that cannot be a symlink's target: only a real directory is changed.
+      let fh: fs.FileHandle;
+      try {
+        fh = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') continue;
+        throw err;
+      }
+      try {
+        await fh.chmod(mode);
+        await fh.utimes(mtime, mtime);
+      } finally {
+        await fh.close();
+      }
     }
   }
 }

@@ -12,11 +12,13 @@ import type { Credentials } from '../../images/auth';
 import type { Digest } from '../../images/digest';
 import { parseUntil } from '../../images/filters';
 import type { ImageService } from '../../images/image-service';
+import { imageKey } from '../../images/leases';
 import type { ContainerRuntime } from '../../runtime/runtime';
 import { CacheIndex, type CacheEntry } from './cache-index';
 import { EngineBackend } from './engine-backend';
 import { cleanStaleOverlays } from './overlay';
-import { BUILD_LABEL, BUILD_RM_LABEL, type RunSettings } from './run-container';
+import { type RunSettings } from './run-container';
+import { RunRecords } from './run-records';
 
 export interface BuildEngineOptions {
   /** <data-root>/build */
@@ -46,17 +48,24 @@ async function treeBytes(p: string): Promise<number> {
   return total;
 }
 
-const PRUNE_FILTERS = ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'];
+/**
+ * The filters prune implements. BuildKit's others (type, inuse, shared, private, parent,
+ * description) are refused rather than ignored: an ignored filter would prune more than asked.
+ * `unused-for` is dockerd's older name for `until`.
+ */
+export const PRUNE_FILTERS = ['until', 'unused-for', 'id'] as const;
 
 export class BuildEngine {
   readonly cache: CacheIndex;
   readonly tmpDir: string;
   private readonly cacheMountsDir: string;
+  private readonly runs: RunRecords;
 
   constructor(private readonly o: BuildEngineOptions) {
     this.cache = new CacheIndex(o.root);
     this.tmpDir = path.join(o.root, 'tmp');
     this.cacheMountsDir = path.join(o.root, 'cache-mounts');
+    this.runs = new RunRecords(path.join(o.root, 'runs'));
   }
 
   init(): void {
@@ -64,20 +73,31 @@ export class BuildEngine {
     cleanStaleOverlays(this.tmpDir);
     fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.cacheMountsDir, { recursive: true, mode: 0o700 });
+    this.runs.init();
     this.cache.load();
   }
 
   /**
    * RUN containers left when the agent starts belong to builds whose agent died: no client waits
-   * for them any more. Those of `rm=0` builds stay, as that build would have kept them.
+   * for them any more. Only those the builder recorded (builds that remove their containers) go;
+   * labels are not trusted, as an image's labels become its containers'.
    */
   async removeOrphanedRuns(): Promise<string[]> {
-    const orphans = this.o.runtime
-      .list(true)
-      .filter((r) => r.spec.labels[BUILD_LABEL] === 'run' && r.spec.labels[BUILD_RM_LABEL] !== '0')
-      .map((r) => r.id);
-    for (const id of orphans) await this.o.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-    return orphans;
+    const recorded = this.runs.list();
+    const existing = new Set(this.o.runtime.list(true).map((r) => r.id));
+    const removed: string[] = [];
+    for (const id of recorded) {
+      if (existing.has(id)) {
+        try {
+          await this.o.containers.remove(id, { force: true, volumes: true });
+          removed.push(id);
+        } catch {
+          continue; // recorded still: the next start tries again
+        }
+      }
+      await this.runs.delete(id);
+    }
+    return removed;
   }
 
   backend(settings: RunSettings, credentials?: (host: string) => Credentials | undefined): EngineBackend {
@@ -89,6 +109,7 @@ export class BuildEngine {
         cache: this.cache,
         tmpDir: this.tmpDir,
         cacheMountsDir: this.cacheMountsDir,
+        runs: this.runs,
       },
       settings,
       credentials,
@@ -122,14 +143,17 @@ export class BuildEngine {
   }
 
   /**
-   * Drops cache entries (older than `until`, beyond `keep-storage`), then removes the images only
-   * the dropped entries held: untagged, without children, containers or remaining entries.
+   * Drops cache entries (older than `until`, beyond `keep-storage`; not those of images a build in
+   * progress leases), then removes the images only the dropped entries held: untagged, without
+   * children, containers or remaining entries.
    */
   async prune(o: PruneOptions): Promise<PruneReport> {
     for (const k of o.filters.keys()) {
-      if (!PRUNE_FILTERS.includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+      if (!(PRUNE_FILTERS as readonly string[]).includes(k)) {
+        throw new InvalidArgument(`invalid filter '${k}': not supported by the classic builder's prune`);
+      }
     }
-    const until = o.filters.get('until')?.[0];
+    const until = o.filters.get('until')?.[0] ?? o.filters.get('unused-for')?.[0];
     const before = until !== undefined ? parseUntil(until) : undefined;
     const ids = o.filters.get('id');
     const entries = this.cache.list().sort((a, b) => b[1].lastUsedAt.localeCompare(a[1].lastUsedAt));
@@ -144,6 +168,7 @@ export class BuildEngine {
     }
     const victims = entries.filter(([k, e]) => {
       if (keep.has(k)) return false;
+      if (this.o.images.ctx.leases.has(imageKey(e.id))) return false; // a build in progress uses it
       if (before !== undefined && Date.parse(e.lastUsedAt) >= before) return false;
       if (ids?.length && !ids.some((id) => k.replace(/^sha256:/, '').startsWith(id))) return false;
       return true;

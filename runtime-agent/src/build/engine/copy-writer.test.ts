@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeRoot } from '../../images/test-helpers';
 import type { CopySourceItem, CopyStep } from '../planner/types';
+import { rawTar } from '../context/tar-fixtures';
 import { writeCopy } from './copy-writer';
 
 let tmp: string;
@@ -145,6 +146,46 @@ describeRoot('copy writer', () => {
     expect(fs.readFileSync(path.join(root, 'unpacked/note.txt'), 'utf8')).toBe('note\n');
     expect(modeOf('unpacked/note.txt')).toBe('644');
     expect(fs.readdirSync(scratch)).toEqual([]);
+  });
+
+  it('an excluded directory with kept exceptions replaces a symlink in the image instead of writing through it', async () => {
+    const hostDir = path.join(tmp, 'host-etc');
+    fs.mkdirSync(hostDir);
+    fs.mkdirSync(path.join(root, 'app'));
+    fs.symlinkSync(hostDir, path.join(root, 'app', 'conf'));
+    fs.symlinkSync(hostDir, path.join(root, 'app', 'deep'));
+    put('src/conf/evil', 'e\n');
+    put('src/conf/other', 'o\n');
+    put('src/deep/sub/evil', 'd\n');
+    const kept = new Set(['src/conf/evil', 'src/deep/sub/evil']);
+    const filter = {
+      excluded: (rel: string) => /^src\/(conf|deep)(\/|$)/.test(rel) && !kept.has(rel),
+      hasExceptions: true,
+    };
+    await writeCopy(root, step({ sources: [src('src', { filter })], dest: '/app/' }), scratch);
+    expect(fs.readdirSync(hostDir)).toEqual([]);
+    expect(statOf('app/conf').isDirectory()).toBe(true);
+    expect(fs.readdirSync(path.join(root, 'app/conf'))).toEqual(['evil']);
+    expect(fs.readFileSync(path.join(root, 'app/deep/sub/evil'), 'utf8')).toBe('d\n');
+    expect(statOf('app/deep').isDirectory()).toBe(true);
+  });
+
+  it('ADD of an archive that fails to extract closes the archive', async () => {
+    fs.writeFileSync(path.join(ctx, 'bad.tar'), rawTar([{ name: '../escape', data: 'x' }]));
+    const archive = src('bad.tar', { archive: { compression: 'none' } });
+    const fdsTo = (p: string): number =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === p;
+        } catch {
+          return false;
+        }
+      }).length;
+    await expect(
+      writeCopy(root, step({ op: 'add', sources: [archive], dest: '/x/', extractArchives: true }), scratch),
+    ).rejects.toThrow(/escapes/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fdsTo(path.join(ctx, 'bad.tar'))).toBe(0);
   });
 
   it('an unknown --chown user is an error naming it', async () => {

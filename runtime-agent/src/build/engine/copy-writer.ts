@@ -119,7 +119,7 @@ async function mergeDir(src: string, dest: string, plan: Plan, excluded: Exclude
     const r = rel === '' ? name : `${rel}/${name}`;
     const st = await fs.lstat(s);
     if (excluded?.(r)) {
-      if (st.isDirectory()) await mergeExcludedDir(s, d, plan, excluded, r);
+      if (st.isDirectory()) await mergeExcludedDir(s, d, plan, excluded, r, async () => undefined);
       continue;
     }
     await copyEntry(s, d, st, plan);
@@ -132,20 +132,38 @@ async function mergeDir(src: string, dest: string, plan: Plan, excluded: Exclude
   for (const [d, st] of dirs) await fs.lutimes(d, st.mtime, st.mtime);
 }
 
-/** An excluded directory may still hold `!`-exceptions: copy what is kept, create dirs on demand. */
-async function mergeExcludedDir(src: string, dest: string, plan: Plan, excluded: Excluded, rel: string) {
+/**
+ * An excluded directory may still hold `!`-exceptions: copy what is kept, creating the directory
+ * (and, through `ensureParent`, its excluded parents) on demand. What the image has there and is
+ * not a real directory — a symlink above all — is replaced, never written through.
+ */
+async function mergeExcludedDir(
+  src: string,
+  dest: string,
+  plan: Plan,
+  excluded: Excluded,
+  rel: string,
+  ensureParent: () => Promise<void>,
+) {
+  let ready: Promise<void> | undefined;
+  const ensure = (): Promise<void> =>
+    (ready ??= (async () => {
+      await ensureParent();
+      const existing = await lstatOrUndefined(dest);
+      if (existing?.isDirectory()) return;
+      if (existing) await fs.rm(dest, { recursive: true, force: true });
+      await fs.mkdir(dest);
+      await applyMeta(dest, await fs.lstat(src), plan, undefined);
+    })());
   for (const name of (await fs.readdir(src)).sort()) {
     const s = path.join(src, name);
     const r = `${rel}/${name}`;
     const st = await fs.lstat(s);
     if (excluded(r)) {
-      if (st.isDirectory()) await mergeExcludedDir(s, path.join(dest, name), plan, excluded, r);
+      if (st.isDirectory()) await mergeExcludedDir(s, path.join(dest, name), plan, excluded, r, ensure);
       continue;
     }
-    if (!(await lstatOrUndefined(dest))) {
-      await fs.mkdir(dest, { recursive: true });
-      await applyMeta(dest, await fs.lstat(src), plan, undefined);
-    }
+    await ensure();
     await copyEntry(s, path.join(dest, name), st, plan);
     if (st.isDirectory()) await mergeDir(s, path.join(dest, name), plan, excluded, r);
   }
@@ -162,11 +180,13 @@ async function ensureDir(dest: string, plan: Plan, st: Stats | undefined): Promi
 
 async function extractArchive(archive: string, dest: string, plan: Plan, scratch: string): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(scratch, 'add-'));
+  const input = createReadStream(archive);
   try {
-    const { stream } = await decompressStream(createReadStream(archive));
+    const { stream } = await decompressStream(input);
     await extractTar(readTar(stream), tmp);
     await mergeDir(tmp, dest, { ...plan, owner: plan.owner ?? { uid: 0, gid: 0 } }, undefined, '');
   } finally {
+    input.destroy();
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }

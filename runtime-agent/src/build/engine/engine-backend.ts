@@ -27,6 +27,22 @@ import { writeCopy } from './copy-writer';
 import { removeMountStubs } from './mount-stubs';
 import { mountOverlay, type Overlay } from './overlay';
 import { runContainer, type RunSettings } from './run-container';
+import type { RunRecords } from './run-records';
+
+/**
+ * What a container's set-up creates as mount targets when the image lacks them; dockerd keeps
+ * them in the container's init layer, out of commits. Removed only as empty stubs.
+ */
+const CONTAINER_STUBS = [
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/dev/shm',
+  '/dev/pts',
+  '/dev',
+  '/proc',
+  '/sys',
+];
 
 export interface EngineDeps {
   images: ImageService;
@@ -38,6 +54,8 @@ export interface EngineDeps {
   tmpDir: string;
   /** <data-root>/build/cache-mounts */
   cacheMountsDir: string;
+  /** The RUN containers of `rm` builds, removed at agent start if a build was lost. */
+  runs: RunRecords;
 }
 
 function pullLine(e: ProgressEvent): string | undefined {
@@ -49,12 +67,20 @@ function pullLine(e: ProgressEvent): string | undefined {
 export class EngineBackend implements BuildBackend {
   private readonly containersMade = new Set<string>();
   private readonly overlays = new Set<Overlay>();
+  /** Leases on every image a BuildState of this build names, so no prune or rmi takes one mid-build. */
+  private readonly leases = new Map<string, () => void>();
 
   constructor(
     private readonly d: EngineDeps,
     private readonly settings: RunSettings,
     private readonly credentials: (host: string) => Credentials | undefined = () => undefined,
   ) {}
+
+  /** Leases `id` until dispose (synchronously, right after the image was found). */
+  private hold(id: string): void {
+    if (id === '' || this.leases.has(id)) return;
+    this.leases.set(id, this.d.images.lease(id as `sha256:${string}`));
+  }
 
   async baseImage(ref: string, opts: { pull: boolean; platform?: string }, io: StepIO): Promise<BaseImage> {
     const { images } = this.d;
@@ -73,6 +99,7 @@ export class EngineBackend implements BuildBackend {
       found = images.find(ref);
       if (!found) throw new InvalidArgument(`pull access denied for ${ref}`);
     }
+    this.hold(found.id);
     const config = await images.configOf(found.id);
     return { state: { id: found.id }, imageId: found.id, config: (config.config ?? {}) as ImageConfig };
   }
@@ -84,10 +111,12 @@ export class EngineBackend implements BuildBackend {
   async cacheLookup(key: string): Promise<BuildState | undefined> {
     const e = this.d.cache.get(key);
     if (!e) return undefined;
-    if (!this.d.images.find(e.id)) {
+    const rec = this.d.images.find(e.id);
+    if (!rec) {
       await this.d.cache.delete([key]);
       return undefined;
     }
+    this.hold(rec.id);
     void this.d.cache.touch(key).catch(() => undefined); // use statistics only: not worth a wait
     return { id: e.id };
   }
@@ -118,6 +147,7 @@ export class EngineBackend implements BuildBackend {
       author: step.author,
       containerId,
     });
+    this.hold(id);
     return { id };
   }
 
@@ -131,11 +161,22 @@ export class EngineBackend implements BuildBackend {
         io,
         this.settings,
         { scratch, cacheMounts: this.d.cacheMountsDir },
-        (cid) => this.containersMade.add(cid),
+        async (cid) => {
+          this.containersMade.add(cid);
+          if (this.settings.removeContainers) await this.d.runs.add(cid);
+        },
       );
       const upper = path.join(this.d.runtime.dir(id), 'rootfs', 'upper');
-      const targets = [...step.mounts.map((m) => m.target ?? ''), ...step.files.map((f) => f.path)];
-      if (targets.length > 0) await removeMountStubs(upper, this.lowerDirsOf(parent), targets);
+      const volumes = Object.keys(
+        (await this.d.images.configOf(parent.id as `sha256:${string}`)).config?.Volumes ?? {},
+      );
+      const targets = [
+        ...step.mounts.map((m) => m.target ?? ''),
+        ...step.files.map((f) => f.path),
+        ...volumes,
+        ...CONTAINER_STUBS,
+      ];
+      await removeMountStubs(upper, this.lowerDirsOf(parent), targets);
       return await this.commit(parent, upper, step, id);
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
@@ -145,6 +186,7 @@ export class EngineBackend implements BuildBackend {
   async removeContainer(containerId: string): Promise<void> {
     await this.d.containers.remove(containerId, { force: true, volumes: true });
     this.containersMade.delete(containerId);
+    await this.d.runs.delete(containerId);
   }
 
   /** Runs `fn` on a writable overlay of `parent`, then commits its upper dir. */
@@ -234,10 +276,15 @@ export class EngineBackend implements BuildBackend {
     return out;
   }
 
-  /** Removes what a cancelled or failed build left: containers still there, mounts. */
+  /** Removes what a cancelled or failed build left (containers still there, mounts); releases its leases. */
   async dispose(opts: { removeContainers: boolean }): Promise<void> {
-    for (const ov of [...this.overlays]) await this.release(ov).catch(() => undefined);
-    if (!opts.removeContainers) return;
-    for (const id of [...this.containersMade]) await this.removeContainer(id).catch(() => undefined);
+    try {
+      for (const ov of [...this.overlays]) await this.release(ov).catch(() => undefined);
+      if (!opts.removeContainers) return;
+      for (const id of [...this.containersMade]) await this.removeContainer(id).catch(() => undefined);
+    } finally {
+      for (const release of this.leases.values()) release();
+      this.leases.clear();
+    }
   }
 }

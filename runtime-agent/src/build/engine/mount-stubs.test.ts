@@ -35,3 +35,27 @@ it('keeps a target the parent image already has', async () => {
   await removeMountStubs(upper, [lower], ['/srv']);
   expect(fs.existsSync(path.join(upper, 'srv'))).toBe(true);
 });
+
+it('never follows a symlink the step put in place of a parent of a target', async () => {
+  const host = path.join(tmp, 'host');
+  fs.mkdirSync(path.join(host, 'tools'), { recursive: true });
+  fs.writeFileSync(path.join(host, 'empty.txt'), '');
+  fs.symlinkSync(host, path.join(upper, 'opt'));
+  fs.mkdirSync(path.join(upper, 'a/b'), { recursive: true });
+  fs.symlinkSync(host, path.join(upper, 'a/b/c'));
+  await removeMountStubs(upper, [lower], ['/opt/tools', '/opt/empty.txt', '/a/b/c/tools']);
+  expect(fs.readdirSync(host).sort()).toEqual(['empty.txt', 'tools']);
+  expect(fs.lstatSync(path.join(upper, 'opt')).isSymbolicLink()).toBe(true);
+  expect(fs.lstatSync(path.join(upper, 'a/b/c')).isSymbolicLink()).toBe(true);
+});
+
+it('keeps a stub target the step filled, or the image has, removes the empty ones', async () => {
+  fs.mkdirSync(path.join(lower, 'etc'));
+  fs.writeFileSync(path.join(lower, 'etc/hosts'), '127.0.0.1 localhost\n');
+  fs.mkdirSync(path.join(upper, 'etc'));
+  fs.writeFileSync(path.join(upper, 'etc/hostname'), '');
+  fs.writeFileSync(path.join(upper, 'etc/hosts'), '');
+  fs.writeFileSync(path.join(upper, 'etc/resolv.conf'), 'nameserver 10.0.0.1\n');
+  await removeMountStubs(upper, [lower], ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
+  expect(fs.readdirSync(path.join(upper, 'etc')).sort()).toEqual(['hosts', 'resolv.conf']);
+});

@@ -26,25 +26,28 @@ export interface Overlay {
 export function mountOverlay(tmpRoot: string, lowerDirs: readonly string[]): Overlay {
   fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
   const dir = fs.mkdtempSync(path.join(tmpRoot, 'ov-'));
-  const lowers = [...lowerDirs];
-  if (lowers.length === 0) {
-    const empty = path.join(dir, 'empty');
-    fs.mkdirSync(empty, { mode: 0o755 });
-    lowers.push(empty);
-  }
   let mounted = false;
-  const prepared = prepareRootfs(dir, { lowerDirs: lowers });
-  const merged = prepared.merged;
-  const upper = path.join(prepared.rootDir, 'upper');
-  fs.chmodSync(merged, 0o755);
-  if (prepared.init.kind !== 'overlay') throw new Error('overlay expected');
+  let merged: string;
+  let upper: string;
   const cwd = process.cwd();
   try {
+    const lowers = [...lowerDirs];
+    if (lowers.length === 0) {
+      const empty = path.join(dir, 'empty');
+      fs.mkdirSync(empty, { mode: 0o755 });
+      lowers.push(empty);
+    }
+    const prepared = prepareRootfs(dir, { lowerDirs: lowers });
+    merged = prepared.merged;
+    upper = path.join(prepared.rootDir, 'upper');
+    fs.chmodSync(merged, 0o755);
+    if (prepared.init.kind !== 'overlay') throw new Error('overlay expected');
     // Relative option paths keep the string under a page; mount(2) resolves them against the cwd.
     process.chdir(prepared.rootDir);
     mount('overlay', merged, 'overlay', 0, prepared.init.options);
     mounted = true;
   } catch (err) {
+    process.chdir(cwd);
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   } finally {

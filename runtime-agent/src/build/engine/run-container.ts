@@ -21,7 +21,7 @@ import { BuildCancelledError } from '../builder';
 
 const run = promisify(execFile);
 
-/** Marks the containers of RUN steps; a killed agent's are removed at start unless `rm=0`. */
+/** Marks the containers of RUN steps (informational: cleanup at start uses RunRecords, not labels). */
 export const BUILD_LABEL = 'com.berth.build';
 /** '1' when the build removes its RUN containers (`rm`/`forcerm`), '0' when it keeps them. */
 export const BUILD_RM_LABEL = 'com.berth.build.rm';
@@ -114,6 +114,22 @@ async function killUntilExit(containers: ContainerService, id: string, done: () 
   }
 }
 
+/**
+ * The client is behind: the container is paused (its output cannot pile up in the agent, as the
+ * attach queue does not push back) until the client has caught up or gone, then resumed.
+ */
+async function throttle(containers: ContainerService, id: string, behind: Promise<void>): Promise<void> {
+  const paused = await containers.pause(id).then(
+    () => true,
+    () => false, // exited, or no freezer: the queue holds what is left
+  );
+  try {
+    await behind;
+  } finally {
+    if (paused) await containers.unpause(id).catch(() => undefined);
+  }
+}
+
 /** Creates, runs and waits for the step's container; resolves with its ID when it exited 0. */
 export async function runContainer(
   containers: ContainerService,
@@ -122,7 +138,7 @@ export async function runContainer(
   io: RunIO,
   settings: RunSettings,
   paths: RunPaths,
-  track: (id: string) => void,
+  track: (id: string) => Promise<void> | void,
 ): Promise<string> {
   if (parentImage === '') throw new InvalidArgument('RUN needs a base image with a shell: FROM scratch has none');
   if (step.security === 'insecure') throw new NotImplemented('RUN --security=insecure is not supported');
@@ -155,7 +171,7 @@ export async function runContainer(
     undefined,
   );
   const { Id: id } = await containers.create(req);
-  track(id);
+  await track(id);
   io.onContainer(id);
   const session = await containers.attach(id, {
     stream: true,
@@ -167,7 +183,11 @@ export async function runContainer(
   });
   let exited = false;
   const onAbort = (): void => {
-    void killUntilExit(containers, id, () => exited);
+    // Thawed first: a frozen (throttled) process may not act on SIGKILL until it runs again.
+    void containers
+      .unpause(id)
+      .catch(() => undefined)
+      .then(() => killUntilExit(containers, id, () => exited));
     session.close();
   };
   io.signal.addEventListener('abort', onAbort, { once: true });
@@ -185,6 +205,8 @@ export async function runContainer(
         const t = out.write(c.data);
         if (t) io.stdout(t);
       }
+      const behind = io.backlog?.();
+      if (behind && !io.signal.aborted) await throttle(containers, id, behind);
     }
     const restOut = out.end();
     if (restOut) io.stdout(restOut);

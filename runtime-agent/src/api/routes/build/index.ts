@@ -15,6 +15,24 @@ import { parseRegistryConfig } from './registry-config';
 /** Context size limits: what the data root's disk allows is enforced by ENOSPC (ResourceExhausted). */
 const MAX_CONTEXT_ENTRIES = 1_000_000;
 
+/** Resolves when `s` drains, closes or errors, or `signal` aborts (the client went away). */
+function waitDrain(s: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      s.off('error', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted || s.destroyed) return resolve();
+    s.on('drain', done);
+    s.on('close', done);
+    s.on('error', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 async function build(engine: BuildEngine, ctx: RouteContext): Promise<void> {
   const q = parseBuildQuery(ctx.query);
   const header = ctx.req.headers['x-registry-config'];
@@ -27,11 +45,20 @@ async function build(engine: BuildEngine, ctx: RouteContext): Promise<void> {
   });
   const backend = engine.backend(q.settings, credentials);
   let stream: Writable | undefined;
+  // Set while the response's buffer is full: RUN output waits for it (see StepIO.backlog).
+  let backlog: Promise<void> | undefined;
   const sink = (chunk: string): void => {
     stream ??= ctx.startStream(200, 'application/json');
-    if (!stream.writableEnded && !stream.destroyed) stream.write(chunk);
+    if (stream.writableEnded || stream.destroyed) return;
+    if (!stream.write(chunk) && !backlog) backlog = waitDrain(stream, ctx.signal).finally(() => (backlog = undefined));
   };
-  const out = new BuildOutput(sink, q.quiet);
+  const out = new BuildOutput(sink, q.quiet, () => backlog);
+  // A client that resets the connection while the response is backed up leaves a socket whose
+  // buffered writes never flush (the server's clientError handler only ends it): destroy it, so
+  // the response closes and the build is cancelled.
+  const socket = ctx.req.socket;
+  const onSocketError = (): void => void socket.destroy();
+  socket.on('error', onSocketError);
   try {
     await runBuild(
       {
@@ -56,6 +83,7 @@ async function build(engine: BuildEngine, ctx: RouteContext): Promise<void> {
     ctx.log.debug('build failed', { error: (err as Error).message });
     writeBuildError(out, err);
   } finally {
+    socket.off('error', onSocketError);
     await backend.dispose({ removeContainers: q.rm || q.forceRm || ctx.signal.aborted });
     await context.dispose();
     if (stream && !stream.writableEnded) stream.end();
