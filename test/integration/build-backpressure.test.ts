@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startBerthd, type BerthdHandle } from '../support/berthd';
 import { docker, type CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
+import { retireAgent } from '../support/cli-agent';
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -38,12 +39,7 @@ describeIf('docker build: output to a slow client', { root: true, commands: ['do
     d = await startBerthd({ args: ['--insecure-registry', reg.host] });
   });
   afterAll(async () => {
-    if (d) {
-      const ids = (await run(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await run(['rm', '-f', ...ids]);
-      await d.stop();
-      d.cleanup();
-    }
+    await retireAgent(d);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -74,8 +70,11 @@ describeIf('docker build: output to a slow client', { root: true, commands: ['do
       pausedFor = (await status()).includes('Paused') ? pausedFor + 1 : 0;
       return pausedFor >= 5;
     });
+    // What the container wrote before the pause still drains through the log pump: let it
+    // settle, then the agent must not keep growing while the client stays silent.
+    await new Promise((r) => setTimeout(r, 3000));
     const before = rssKiB(d.pid);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 3000));
     expect(await status()).toMatch(/Paused/);
     expect(rssKiB(d.pid) - before).toBeLessThan(64 * 1024);
     req.destroy();

@@ -15,6 +15,7 @@ import { startBerthd, type BerthdHandle } from '../support/berthd';
 import { docker, type CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
 import { skopeoInspect } from '../support/skopeo';
+import { retireAgent } from '../support/cli-agent';
 
 function write(dir: string, files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) {
@@ -42,12 +43,7 @@ describeIf('docker build (classic) against berthd', { root: true, commands: ['do
     d = await startBerthd({ args: ['--insecure-registry', reg.host] });
   });
   afterAll(async () => {
-    if (d) {
-      const ids = (await run(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await run(['rm', '-f', ...ids]);
-      await d.stop();
-      d.cleanup();
-    }
+    await retireAgent(d);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startBerthd, type BerthdHandle } from '../support/berthd';
 import { docker, type CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
+import { retireAgent } from '../support/cli-agent';
 
 describeIf('docker build: RUN layers', { root: true, commands: ['docker-registry', 'skopeo'] }, () => {
   let d: BerthdHandle;
@@ -24,10 +25,7 @@ describeIf('docker build: RUN layers', { root: true, commands: ['docker-registry
     d = await startBerthd({ args: ['--insecure-registry', reg.host] });
   });
   afterAll(async () => {
-    if (d) {
-      await d.stop();
-      d.cleanup();
-    }
+    await retireAgent(d);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -13,6 +13,7 @@ import { DOCKER, docker, type CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
 import { seedRegistry } from '../support/fixtures';
 import { startRegistry } from '../support/registry';
+import { retireAgent } from '../support/cli-agent';
 
 function write(dir: string, files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) {
@@ -48,12 +49,7 @@ describeIf(
       d = await startBerthd({ args: registryArgs });
     });
     afterAll(async () => {
-      if (d) {
-        const ids = (await run(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-        if (ids.length) await run(['rm', '-f', ...ids]);
-        await d.stop();
-        d.cleanup();
-      }
+      await retireAgent(d);
       fs.rmSync(tmp, { recursive: true, force: true });
     });
 

@@ -62,3 +62,11 @@ export async function cleanAgent(d: BerthdHandle): Promise<void> {
   const vols = await list(['volume', 'ls', '-q']);
   if (vols.length) await docker(d.host, ['volume', 'rm', '-f', ...vols]);
 }
+
+/** The end of a suite's agent: whatever it holds removed, the agent stopped, its directory gone. */
+export async function retireAgent(d: BerthdHandle | undefined): Promise<void> {
+  if (!d) return;
+  await cleanAgent(d);
+  await d.stop();
+  d.cleanup();
+}
