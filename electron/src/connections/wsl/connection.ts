@@ -144,9 +144,12 @@ export class WslConnection implements AgentConnection {
     const handshake = /\{"berth":"agent".*\}/.exec(stderr)?.[0];
     if (code === 4 || handshake?.includes('"InstallCorrupt"'))
       return { kind: 'corrupt', message: handshake ?? stderr.trim() };
+    // Whatever the mux said besides the handshake is the reason (the handshake may say ok).
+    const said = [handshake, handshake ? stderr.replace(handshake, '').trim() : stderr.trim()].filter(Boolean);
+    if (text.length > 0) said.push(`stdout began with ${JSON.stringify(text.slice(0, 16))}`);
     const error = new ConnectionFailure(
       code === 1 && handshake ? 'AgentFailed' : 'Unreachable',
-      `the Berth agent could not start in WSL distro ${this.config.distro} (exit ${code}): ${(handshake ?? stderr).trim().slice(-600) || 'no output'}`,
+      `the Berth agent could not start in WSL distro ${this.config.distro} (exit ${code}): ${said.join(' ').slice(-600) || 'no output'}`,
     );
     if (handshake) throw error;
     return { kind: 'failed', error };
