@@ -2,11 +2,12 @@
  * Runs the built berthd (dist/agent/berthd.cjs) for a test with its own socket, data root and
  * exec root under a temp dir; waits until /_ping answers. Logs go to a file the test can read.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultPrefix } from '../../runtime-agent/src/network/config';
 import { berthdBin } from './env';
 
 export interface BerthdOptions {
@@ -101,16 +102,43 @@ export async function waitForPing(socket: string, timeoutMs = 15_000, child?: Ch
   }
 }
 
-/** rmdir <hierarchy>/<parent> in every cgroup hierarchy (it is empty once the daemon's containers are gone). */
+/**
+ * rmdir <hierarchy>/<parent> in every cgroup hierarchy, child cgroups first: a container that
+ * exited after its daemon stopped leaves its (empty) cgroup, which nobody else would remove.
+ * The kernel refuses to remove a cgroup that still has processes, so live ones stay.
+ */
 export function removeCgroupParent(parent: string): void {
+  const rmTree = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // not there
+    }
+    for (const e of entries) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* still in use */
+    }
+  };
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     if (!/ - cgroup2? /.test(line)) continue;
-    try {
-      fs.rmdirSync(path.join(line.split(' ')[4]!, parent));
-    } catch {
-      /* not there or not empty */
-    }
+    rmTree(path.join(line.split(' ')[4]!, parent));
   }
+}
+
+/**
+ * Remove the kernel side a stopped daemon left (its bridges and veths, named after its network
+ * prefix, and its nft table): an agent stopped with containers, or killed, keeps them on purpose
+ * for the next agent, which a test never starts.
+ */
+export function removeNetworkLeftovers(prefix: string): void {
+  const links = fs.existsSync('/sys/class/net')
+    ? fs.readdirSync('/sys/class/net').filter((n) => n.startsWith(prefix))
+    : [];
+  for (const l of links) spawnSync('ip', ['link', 'delete', l], { stdio: 'ignore' });
+  spawnSync('nft', ['delete', 'table', 'ip', prefix], { stdio: 'ignore' });
 }
 
 /**
@@ -199,6 +227,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<BerthdHandl
     },
     cleanup() {
       removeCgroupParent(cgroupParent);
+      removeNetworkLeftovers(flagValue(extra, '--network-prefix') ?? defaultPrefix(dataRoot));
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCgroupManager } from '../cgroups';
 import type { CgroupManager, CgroupStats, ContainerCgroup } from '../cgroups/manager';
-import { Conflict, InvalidArgument, NotFound, NotModified } from '../errdefs';
+import { Conflict, InvalidArgument, NotFound } from '../errdefs';
 import type { ContainerAction, RuntimeEvents } from './events';
 import { readLogs, type ReadLogsOptions } from './logs/reader';
 import { ioPaths, type LogEntry, type StreamName } from './logs/pump';
@@ -26,6 +26,7 @@ import { InitPool } from './pool';
 import { attachContainer, type AttachOptions, type AttachSession } from './attach';
 import { startContainer, type StartOptions } from './start-container';
 import { createContainer } from './create-container';
+import { stopContainer } from './stop-container';
 import type { Container, RuntimeOptions } from './container';
 
 export type { AttachOptions, AttachSession } from './attach';
@@ -242,44 +243,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
     return new Promise<number>((resolve) => c.exitWaiters.push(resolve)).finally(() => clearInterval(keep));
   }
 
-  async stop(ref: string, timeoutSec?: number, signal?: number): Promise<void> {
-    const c = this.get(ref);
-    if (c.pendingStart) await c.pendingStart;
-    if (c.starting) await c.starting;
-    const st = c.rec.state.status;
-    if (st === 'restarting') {
-      cancelRestart(c);
-      c.rec.state.manuallyStopped = true;
-      this.store.save(c.rec);
-      return;
-    }
-    if (st !== 'running' && st !== 'paused') throw new NotModified('container already stopped');
-    c.rec.state.manuallyStopped = true;
-    const t = timeoutSec ?? c.rec.spec.stopTimeout;
-    if (st === 'paused') await this.unpause(ref);
-    const exited = this.waitExit(c);
-    try {
-      await this.kill(ref, signal ?? c.rec.spec.stopSignal);
-    } catch {
-      /* exited meanwhile */
-    }
-    if (t >= 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), t * 1000))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        try {
-          await this.kill(ref, 9);
-        } catch {
-          /* exited meanwhile */
-        }
-      }
-    }
-    await exited;
-    this.emitEvent('stop', c.rec);
+  stop(ref: string, timeoutSec?: number, signal?: number): Promise<void> {
+    return stopContainer(this, this.get(ref), timeoutSec, signal);
   }
 
   async restart(ref: string, timeoutSec?: number): Promise<void> {
