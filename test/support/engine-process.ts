@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeCgroupParent } from './berthd';
 
 /** Pids of berthd processes whose command line mentions `needle` (a socket or data root). */
 export function berthdPids(needle: string): number[] {
@@ -38,6 +39,9 @@ export async function stopBerthds(needle: string, graceMs = 10_000): Promise<voi
     if (Date.now() > deadline) for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 50));
   }
+  // Engines the app starts use the default cgroup parent: remove it once it is empty again (the
+  // kernel keeps a parent that an engine elsewhere still uses).
+  if (pids.length) removeCgroupParent('berth');
 }
 
 /** A stand-in for sudo(8), which Debian's test image does not have: `-n` fails (a password is
