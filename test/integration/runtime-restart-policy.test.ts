@@ -65,6 +65,49 @@ describeRoot('runtime: restart policies', () => {
     expect(t.rt.inspect(c.id).state.manuallyStopped).toBe(true);
   });
 
+  it('a stop that comes while an exit is being recorded still ends the restarts', async () => {
+    const c = await t.rt.create({
+      rootfs: { dir: bb.rootfs },
+      imageConfig: image,
+      networkMode: 'none',
+      cmd: ['true'],
+      restartPolicy: { name: 'always' },
+    });
+    // The exit's record-keeping (cgroup and network clean-up) is held open here, so that the
+    // stop comes while the status says "exited" and the policy has not yet scheduled a restart.
+    const rt = t.rt;
+    const detach = rt.detachNetwork.bind(rt);
+    let entered!: () => void;
+    let release!: () => void;
+    const inWindow = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    rt.detachNetwork = async (rec, removing) => {
+      if (rec.id === c.id && !removing) {
+        entered();
+        await gate;
+      }
+      return detach(rec, removing);
+    };
+    try {
+      await rt.start(c.id);
+      await inWindow;
+      expect(rt.inspect(c.id).state.status).toBe('exited');
+      const stopped = rt.stop(c.id, 1).catch((e: { kind?: string }) => {
+        if (e.kind !== 'NotModified') throw e;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await stopped;
+    } finally {
+      release();
+      rt.detachNetwork = detach;
+    }
+    await new Promise((r) => setTimeout(r, 700)); // longer than the first back-off steps
+    expect(t.rt.inspect(c.id).state.status).toBe('exited');
+    expect(t.rt.inspect(c.id).state.manuallyStopped).toBe(true);
+    await t.rt.remove(c.id);
+  });
+
   it('refuses bad policies and --rm together with a policy', async () => {
     const base = { rootfs: { dir: bb.rootfs }, imageConfig: image, cmd: ['true'] };
     await expect(

@@ -312,6 +312,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> {
       await exited;
     }
     if (c.finishing) await c.finishing;
+    cancelRestart(c); // the exit just recorded may have scheduled one
     if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
     rec.state.status = 'removing';
     this.store.save(rec);

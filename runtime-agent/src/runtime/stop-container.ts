@@ -16,6 +16,9 @@ export async function stopContainer(
   const ref = c.rec.id;
   if (c.pendingStart) await c.pendingStart;
   if (c.starting) await c.starting;
+  // An exit being recorded: let it finish (and the policy schedule its restart, cancelled below)
+  // rather than answer "already stopped" and leave the restart to happen after the stop.
+  if (c.finishing) await c.finishing;
   const st = c.rec.state.status;
   if (st === 'restarting') {
     cancelRestart(c);
