@@ -15,20 +15,12 @@
 // (as are the npm packages) in node_modules/.cache/berth-agent-bundle or $BERTH_BUNDLE_CACHE, so
 // rebuilding after an agent change only re-packs a small archive and needs no network.
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
-import { extract, pack } from 'tar-stream';
+import { fileHasSha, readJson, sha256, sha256File, writeFileAtomic, writeTarGz } from './bundle-archive.mjs';
+import { ARCHES, checkElf, koffiPackage, nodeRuntime } from './bundle-sources.mjs';
 
 const FORMAT = 1;
-const ARCHES = {
-  x64: { unameMachines: ['x86_64', 'amd64'], elfMachine: 62 },
-  arm64: { unameMachines: ['aarch64', 'arm64', 'armv8l', 'aarch64_be'], elfMachine: 183 },
-};
-// Fixed for reproducible archives (SOURCE_DATE_EPOCH wins when set).
-const MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1_700_000_000) * 1000);
 
 export const SUPPORTED_ARCHES = Object.keys(ARCHES);
 
@@ -180,160 +172,6 @@ async function buildTarget(o) {
   };
 }
 
-/** The Node runtime for an arch: a cached tarball holding `node` and `LICENSE.node`. */
-async function nodeRuntime(arch, nodeVersion, cacheDir, log) {
-  const archive = path.join(cacheDir, `node-v${nodeVersion}-linux-${arch}.tar.gz`);
-  const meta = `${archive}.json`;
-  if (fs.existsSync(meta) && fs.existsSync(archive)) {
-    const m = readJson(meta);
-    if (fileHasSha(archive, m.sha256)) return { archive, files: m.files };
-  }
-  const tgz = await npmPack(`node-linux-${arch}@${nodeVersion}`, cacheDir, log);
-  const work = fs.mkdtempSync(path.join(cacheDir, `.node-${arch}-`));
-  try {
-    await extractFrom(tgz, work, { 'package/bin/node': 'node', 'package/LICENSE': 'LICENSE.node' });
-    const nodeBin = path.join(work, 'node');
-    if (!fs.existsSync(nodeBin)) throw new Error(`agent-bundle: ${path.basename(tgz)} holds no bin/node`);
-    checkElf(nodeBin, arch);
-    const list = [
-      { rel: 'node', abs: nodeBin, mode: 0o755 },
-      ...(fs.existsSync(path.join(work, 'LICENSE.node'))
-        ? [{ rel: 'LICENSE.node', abs: path.join(work, 'LICENSE.node'), mode: 0o644 }]
-        : []),
-    ];
-    log(`packing the Node ${nodeVersion} runtime for linux-${arch} (once; cached)`);
-    const tmp = `${archive}.tmp-${process.pid}`;
-    await writeTarGz(
-      tmp,
-      list.map((f) => ({ name: f.rel, file: f.abs, mode: f.mode })),
-    );
-    const files = list.map((f) => ({
-      rel: f.rel,
-      sha256: sha256File(f.abs),
-      size: fs.statSync(f.abs).size,
-      mode: f.mode,
-    }));
-    fs.renameSync(tmp, archive);
-    writeFileAtomic(meta, JSON.stringify({ sha256: sha256File(archive), files }, null, 2));
-    return { archive, files };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/** The directory holding <triplet>/koffi.node for an arch: the installed package, else from npm. */
-async function koffiPackage(arch, koffiVersion, root, cacheDir, log) {
-  const name = `@koromix/koffi-linux-${arch}`;
-  const installed = path.join(root, 'node_modules', name);
-  if (
-    fs.existsSync(path.join(installed, 'package.json')) &&
-    readJson(path.join(installed, 'package.json')).version === koffiVersion
-  ) {
-    return installed;
-  }
-  const dir = path.join(cacheDir, `koffi-linux-${arch}-${koffiVersion}`);
-  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
-  const tgz = await npmPack(`${name}@${koffiVersion}`, cacheDir, log);
-  fs.rmSync(dir, { recursive: true, force: true });
-  await extractFrom(tgz, dir, (name) => {
-    const m = /^package\/([a-z0-9_]+\/koffi\.node)$/.exec(name);
-    return m ? m[1] : undefined;
-  });
-  fs.writeFileSync(path.join(dir, '.complete'), '');
-  return dir;
-}
-
-/** `npm pack <spec>` into the cache (once); returns the .tgz path. */
-async function npmPack(spec, cacheDir, log) {
-  const at = spec.lastIndexOf('@');
-  const name = spec.slice(0, at);
-  const ver = spec.slice(at + 1);
-  const file = path.join(cacheDir, `${name.replace(/^@/, '').replace('/', '-')}-${ver}.tgz`);
-  if (fs.existsSync(file)) return file;
-  log(`fetching ${spec} from the npm registry`);
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  let out;
-  try {
-    out = execFileSync(npm, ['pack', spec, '--json', '--pack-destination', cacheDir], {
-      cwd: cacheDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: process.platform === 'win32',
-      maxBuffer: 64 * 1024 * 1024,
-    }).toString();
-  } catch (err) {
-    const stderr = err.stderr?.toString() ?? '';
-    throw new Error(
-      `agent-bundle: npm pack ${spec} failed (is the npm registry reachable?): ${stderr.trim() || err.message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const filename = JSON.parse(out)[0]?.filename;
-  const got = filename ? path.join(cacheDir, filename) : undefined;
-  if (!got || !fs.existsSync(got)) throw new Error(`agent-bundle: npm pack ${spec} wrote no tarball`);
-  if (got !== file) fs.renameSync(got, file);
-  return file;
-}
-
-/** Extracts chosen entries of a .tgz: `pick` maps entry name → relative output path. */
-async function extractFrom(tgz, destDir, pick) {
-  const choose = typeof pick === 'function' ? pick : (n) => pick[n];
-  fs.mkdirSync(destDir, { recursive: true });
-  const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    const rel = header.type === 'file' ? choose(header.name) : undefined;
-    if (!rel) {
-      stream.on('end', next);
-      stream.resume();
-      return;
-    }
-    const out = path.join(destDir, rel);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    pipeline(stream, fs.createWriteStream(out, { mode: header.mode & 0o777 })).then(() => next(), next);
-  });
-  await pipeline(fs.createReadStream(tgz), zlib.createGunzip(), ex);
-}
-
-/** Writes a deterministic tar.gz: entries in the given order, fixed mtime, root-owned. */
-async function writeTarGz(file, entries) {
-  const p = pack();
-  const out = pipeline(p, zlib.createGzip({ level: 6 }), fs.createWriteStream(file));
-  const dirs = new Set();
-  for (const e of entries) {
-    const parts = e.name.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const d = parts.slice(0, i).join('/');
-      if (dirs.has(d)) continue;
-      dirs.add(d);
-      await entryDone(p, { name: d + '/', type: 'directory', mode: 0o755 });
-    }
-    if (e.content) {
-      await entryDone(p, { name: e.name, mode: e.mode, size: e.content.length }, e.content);
-    } else {
-      const size = fs.statSync(e.file).size;
-      await new Promise((resolve, reject) => {
-        const sink = p.entry(header({ name: e.name, mode: e.mode, size }), (err) => (err ? reject(err) : resolve()));
-        fs.createReadStream(e.file).on('error', reject).pipe(sink);
-      });
-    }
-  }
-  p.finalize();
-  await out;
-}
-
-function header(h) {
-  return { type: 'file', uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: MTIME, ...h };
-}
-
-function entryDone(p, h, content) {
-  return new Promise((resolve, reject) => {
-    const cb = (err) => (err ? reject(err) : resolve());
-    if (content) p.entry(header(h), content, cb);
-    else p.entry(header(h), cb);
-  });
-}
-
 function listAgentFiles(agentDir) {
   if (!fs.existsSync(agentDir)) throw new Error(`agent-bundle: ${agentDir} does not exist; run npm run build first`);
   return fs
@@ -341,19 +179,6 @@ function listAgentFiles(agentDir) {
     .filter((n) => n.endsWith('.cjs'))
     .sort()
     .map((n) => ({ rel: n, abs: path.join(agentDir, n) }));
-}
-
-/** Refuses a binary built for another CPU (a wrong npm package would fail only on the remote). */
-function checkElf(file, arch) {
-  const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(20);
-  fs.readSync(fd, head, 0, 20, 0);
-  fs.closeSync(fd);
-  if (head.readUInt32BE(0) !== 0x7f454c46) throw new Error(`agent-bundle: ${file} is not an ELF file`);
-  const machine = head.readUInt16LE(18);
-  if (machine !== ARCHES[arch].elfMachine) {
-    throw new Error(`agent-bundle: ${file} is for ELF machine ${machine}, not linux-${arch}`);
-  }
 }
 
 /** Version and commit compiled into <agentDir>/berthd.cjs (from its --version line). */
@@ -367,38 +192,4 @@ function agentBuildInfo(agentDir) {
   const m = /version (\S+), build (\S+)/.exec(out);
   if (!m) throw new Error(`agent-bundle: cannot read the version of ${file}: ${out.trim()}`);
   return { version: m[1].replace(/,$/, ''), commit: m[2] };
-}
-
-function sha256(data) {
-  return crypto.createHash('sha256').update(data).digest('hex');
-}
-
-function sha256File(file) {
-  const h = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
-
-function fileHasSha(file, sha) {
-  return fs.existsSync(file) && sha256File(file) === sha;
-}
-
-function readJson(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-function writeFileAtomic(file, text) {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }

@@ -3,6 +3,7 @@
  * one fault code, one sentence, and what the user can do about it.
  */
 import type { EngineFaultCode } from '../../contract/models/engine';
+import type { ProbeResult } from './probe';
 
 export interface Fault {
   code: EngineFaultCode;
@@ -142,3 +143,21 @@ export const faultFor = {
     hint: 'Start again and enter your password.',
   }),
 };
+
+/** What a probe of the engine's socket found when it is not berthd and not free: why Berth cannot start there. */
+export function faultForProbe(r: ProbeResult | undefined, p: string): Fault | undefined {
+  switch (r?.kind) {
+    case 'not-socket':
+      return faultFor.notSocket(p);
+    case 'silent':
+      return faultFor.silent(p);
+    case 'not-engine':
+      return { ...faultFor.silent(p), reason: `${faultFor.silent(p).reason} (${r.detail})` };
+    case 'engine':
+      return faultFor.otherEngine(p, r.name, r.version);
+    case 'denied':
+      return faultFor.denied(p, r.message);
+    default:
+      return undefined;
+  }
+}

@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineSettings, EngineState, LaunchMethod } from '../../contract/models/engine';
 import { ServiceError } from '../errors';
-import { faultFor, type Fault } from './faults';
+import { faultFor, faultForProbe, type Fault } from './faults';
 import { realHostEnv, type HostEnv } from './host-env';
-import { runShort, type EngineCommand, type LaunchSpec } from './launch';
+import type { EngineCommand, LaunchSpec } from './launch';
+import { chooseLaunchMethod, unitActive } from './method';
 import { readTail } from './logfile';
 import { checkDataRoot } from './preflight';
 import { probe, type ProbeResult } from './probe';
@@ -210,21 +211,8 @@ export class EngineSupervisor {
         return this.adopt(sock, r.version, (await this.runBySystemd(sock)) ? 'systemd' : undefined);
       if (sock === this.socketPath) target = r;
     }
-    const p = this.socketPath;
-    switch (target?.kind) {
-      case 'not-socket':
-        return this.fail(faultFor.notSocket(p));
-      case 'silent':
-        return this.fail(faultFor.silent(p));
-      case 'not-engine':
-        return this.fail({ ...faultFor.silent(p), reason: `${faultFor.silent(p).reason} (${target.detail})` });
-      case 'engine':
-        return this.fail(faultFor.otherEngine(p, target.name, target.version));
-      case 'denied':
-        return this.fail(faultFor.denied(p, target.message));
-      default:
-        return this.launch();
-    }
+    const fault = faultForProbe(target, this.socketPath);
+    return fault ? this.fail(fault) : this.launch();
   }
 
   private adopt(sock: string, version: string, method?: LaunchMethod): EngineState {
@@ -260,27 +248,12 @@ export class EngineSupervisor {
   }
 
   /** Whether the engine on the default socket is the .deb's service (stoppable with systemctl). */
-  private async runBySystemd(sock: string): Promise<boolean> {
-    const unit = this.opts.systemdUnit ?? 'berthd.service';
-    const systemctl = this.env.which('systemctl');
-    if (sock !== this.opts.socketPath || !systemctl || !this.env.systemdRunning() || !this.env.unitInstalled(unit))
-      return false;
-    const r = await runShort({ file: systemctl, args: ['is-active', '--quiet', unit], env: {} }, 5000);
-    return r.code === 0;
+  private runBySystemd(sock: string): Promise<boolean> {
+    return sock === this.opts.socketPath ? unitActive(this.env, this.unit) : Promise.resolve(false);
   }
 
-  private chooseMethod(): LaunchMethod | undefined {
-    const env = this.env;
-    const unit = this.opts.systemdUnit ?? 'berthd.service';
-    const usable: Record<LaunchMethod, boolean> = {
-      direct: env.uid === 0,
-      systemd: env.systemdRunning() && env.unitInstalled(unit) && env.which('systemctl') !== undefined,
-      pkexec: env.which('pkexec') !== undefined && env.graphical(),
-      sudo: env.which('sudo') !== undefined,
-    };
-    const pref = this.settings.preferredMethod;
-    if (pref && usable[pref]) return pref;
-    return (['direct', 'systemd', 'pkexec', 'sudo'] as const).find((m) => usable[m]);
+  private get unit(): string {
+    return this.opts.systemdUnit ?? 'berthd.service';
   }
 
   private spec(method: LaunchMethod): LaunchSpec {
@@ -292,7 +265,7 @@ export class EngineSupervisor {
       // As root: the berth group (created when missing). Through sudo/pkexec: the desktop user's own
       // group, so the socket is theirs at once (no re-login for a new group membership).
       group: method === 'direct' ? this.opts.group : String(this.env.gid),
-      systemdUnit: this.opts.systemdUnit ?? 'berthd.service',
+      systemdUnit: this.unit,
       ...(this.opts.logLevel ? { logLevel: this.opts.logLevel } : {}),
       ...(this.opts.extraArgs ? { extraArgs: this.opts.extraArgs } : {}),
     };
@@ -328,7 +301,7 @@ export class EngineSupervisor {
       // Another instance may have started it while this one waited for the lock.
       const again = await probe(this.socketPath);
       if (again.kind === 'berth') return this.adopt(this.socketPath, again.version);
-      const method = this.chooseMethod();
+      const method = chooseLaunchMethod(this.env, this.unit, this.settings.preferredMethod);
       if (!method) return this.fail(faultFor.noPrivilege());
       return await this.launchWith(method, timeout);
     } finally {
