@@ -3,6 +3,7 @@
  * container, files in and out (putArchive/getArchive, changes, export), a volume used by a
  * container, system df, commit, tag, push to the fixture registry, save/load and rmi.
  */
+import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
@@ -108,6 +109,15 @@ describeIf(
       expect(dir.get('sub/deep.txt')?.text).toBe('deeper\n');
       const missing = (await c.getArchive({ path: '/nope' }).catch((e: unknown) => e)) as { statusCode: number };
       expect(missing.statusCode).toBe(404);
+      // infoArchive (HEAD): the path's stat in X-Docker-Container-Path-Stat, as docker cp reads it.
+      const info = (await c.infoArchive({ path: '/tmp/in.txt' })) as unknown as IncomingMessage;
+      info.resume();
+      const stat = JSON.parse(
+        Buffer.from(String(info.headers['x-docker-container-path-stat']), 'base64').toString('utf8'),
+      ) as { name: string; size: number; mode: number; linkTarget: string };
+      expect(stat).toMatchObject({ name: 'in.txt', size: 15, mode: 0o640, linkTarget: '' });
+      const noInfo = (await c.infoArchive({ path: '/nope' }).catch((e: unknown) => e)) as { statusCode: number };
+      expect(noInfo.statusCode).toBe(404);
       const changes = await c.changes();
       expect(changes).toEqual(
         expect.arrayContaining([
