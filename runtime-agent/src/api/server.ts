@@ -44,10 +44,12 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.server.on('clientError', (err, socket) => {
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.opts.log.debug('client error', { error: err.message });
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+      // A reset peer reads nothing more: destroy (ending would leave buffered response bytes, and
+      // the response, waiting for a flush that never comes). A malformed request gets its 400.
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) socket.destroy();
+      else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
   }
 

@@ -54,8 +54,8 @@ async function build(engine: BuildEngine, ctx: RouteContext): Promise<void> {
   };
   const out = new BuildOutput(sink, q.quiet, () => backlog);
   // A client that resets the connection while the response is backed up leaves a socket whose
-  // buffered writes never flush (the server's clientError handler only ends it): destroy it, so
-  // the response closes and the build is cancelled.
+  // buffered writes never flush: destroy it (the server's clientError handler does too), so the
+  // response closes and the build is cancelled whatever error the socket reports.
   const socket = ctx.req.socket;
   const onSocketError = (): void => void socket.destroy();
   socket.on('error', onSocketError);
