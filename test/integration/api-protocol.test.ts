@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -227,6 +228,23 @@ describeIf('Engine API stream protocol with the docker CLI', { commands: ['/usr/
     const r = await docker(`unix://${sock}`, ['run', '--rm', '-i', 'img', 'cat'], { input });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(input);
+  });
+
+  it('a malformed request gets 400 Bad Request and the server goes on serving', async () => {
+    const raw = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const c = net.connect(sock);
+        let got = '';
+        c.setEncoding('utf8');
+        c.on('data', (d: string) => (got += d));
+        c.on('error', reject);
+        c.on('close', () => resolve(got));
+        c.end(text);
+      });
+    expect(await raw('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const ok = await raw('GET /_ping HTTP/1.1\r\nHost: berth\r\nConnection: close\r\n\r\n');
+    expect(ok).toMatch(/^HTTP\/1\.1 200 /);
+    expect(ok.endsWith('OK')).toBe(true);
   });
 
   it('unknown containers give the CLI Docker’s error', async () => {
