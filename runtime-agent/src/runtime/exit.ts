@@ -13,6 +13,10 @@ import { maybeRestart } from './restart';
 export function checkExit(rt: ContainerRuntime, c: Container): Promise<void> {
   const s = c.rec.state;
   if (c.finishing || (s.status !== 'running' && s.status !== 'paused')) return c.finishing ?? Promise.resolve();
+  // Whether both are gone is looked at before the file is read: the shim writes the status and
+  // then exits, so a status missing from a file read after that is really missing. (Read first,
+  // a shim that wrote and exited in between would turn a real exit code into 255.)
+  const gone = !isSameProcess(s.shimPid, s.shimStart) && !isSameProcess(s.pid, s.pidStart);
   let text = '';
   try {
     text = fs.readFileSync(ioPaths(rt.ioDir(c.rec.id)).exit, 'utf8');
@@ -21,7 +25,7 @@ export function checkExit(rt: ContainerRuntime, c: Container): Promise<void> {
   }
   let code: number | undefined;
   if (text.endsWith('\n')) code = Number.parseInt(text, 10);
-  else if (!isSameProcess(s.shimPid, s.shimStart) && !isSameProcess(s.pid, s.pidStart)) code = 255;
+  else if (gone) code = 255;
   if (code === undefined || Number.isNaN(code)) return Promise.resolve();
   c.finishing = rt.finishExit(c, code).finally(() => {
     c.finishing = undefined;
