@@ -128,6 +128,39 @@ describeIf(
       expect(await hostGet(`http://127.0.0.1:${port}/index.html`)).toBeUndefined();
     });
 
+    it('a network removed under a stopped container fails its start, as dockerd, until disconnected', async () => {
+      await a.ok(['network', 'create', 'gone']);
+      await a.ok(['network', 'create', 'stays']);
+      await a.ok(['create', '--name', 'orphan', '--network', 'stays', a.img, 'sleep', '300']);
+      await a.ok(['network', 'connect', 'gone', 'orphan']);
+      await a.ok(['start', 'orphan']);
+      // a running endpoint blocks the removal
+      const busy = await a.run(['network', 'rm', 'gone']);
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toMatch(/has active endpoints/);
+      await a.ok(['stop', '-t', '0', 'orphan']);
+      await a.ok(['network', 'rm', 'gone']);
+      const refused = await a.run(['start', 'orphan']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/network gone not found/);
+      expect(await a.ok(['inspect', '--format', '{{.State.Running}}', 'orphan'])).toBe('false');
+      // inspect still lists it; disconnecting by its name lets the container start again
+      const nets = await a.ok([
+        'inspect',
+        '--format',
+        '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+        'orphan',
+      ]);
+      expect(nets.split(' ').filter(Boolean).sort()).toEqual(['gone', 'stays']);
+      await a.ok(['network', 'disconnect', 'gone', 'orphan']);
+      await a.ok(['start', 'orphan']);
+      expect(await ipOf('orphan', 'stays')).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const ifaces = await a.ok(['exec', 'orphan', 'ls', '/sys/class/net']);
+      expect(ifaces.split(/\s+/).sort()).toEqual(['eth0', 'lo']);
+      await a.ok(['rm', '-f', 'orphan']);
+      await a.ok(['network', 'rm', 'stays']);
+    });
+
     it('removes the default bridge and its firewall table when an idle agent stops', async () => {
       await a.ok(['run', '--rm', a.img, 'true']); // the default bridge is up
       expect(await hostLinks(prefix)).toContain(`${prefix}0`);

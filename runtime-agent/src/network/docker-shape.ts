@@ -158,6 +158,8 @@ export function dockerNetworkSettings(
       DriverOpts: null,
     };
   }
+  // Removed while the container was stopped: still listed (its start fails until disconnected).
+  for (const l of s.lostNetworks ?? []) nets[l.name] ??= { ...EMPTY_ENDPOINT, NetworkID: l.id };
   // The legacy top-level fields describe the default bridge network only (as Docker does).
   const first = s.endpoints[0];
   const firstNet = first ? network(first.networkId) : undefined;

@@ -73,6 +73,7 @@ export class Sandboxes {
       etcDir: req.etcDir,
       endpoints: prev?.endpoints.map((e) => ({ ...e })) ?? [],
       ...(prev?.planned ? { planned: true } : {}),
+      ...(prev?.lostNetworks?.length ? { lostNetworks: prev.lostNetworks.map((l) => ({ ...l })) } : {}),
     };
   }
 
@@ -112,6 +113,9 @@ export class Sandboxes {
     if (prev?.active) throw new Conflict(`container ${req.containerName} is already attached to its networks`);
     const s = this.baseRecord(containerId, req, prev);
     const mode = parseMode(req.mode);
+    // As dockerd (moby#17187): no start without a network the container was connected to.
+    const lost = s.lostNetworks?.[0];
+    if (lost && mode.kind === 'network') throw new NotFound(`network ${lost.name} not found`);
     if (mode.kind !== 'network') {
       for (const e of s.endpoints) this.releaseIp(e);
       s.endpoints = [];
@@ -283,6 +287,25 @@ export class Sandboxes {
       await rollback(undo);
       throw err;
     }
+  }
+
+  /**
+   * Forget a removed network the stopped container was connected to (by name or id); false when
+   * it names none of them, or a live network the container is connected to.
+   */
+  forgetLost(containerId: string, network: string): boolean {
+    const s = this.ctx.sandboxes.get(containerId);
+    if (!s?.lostNetworks?.length || s.active) return false;
+    const idx = s.lostNetworks.findIndex(
+      (l) => l.name === network || l.id === network || (network.length >= 12 && l.id.startsWith(network)),
+    );
+    if (idx < 0) return false;
+    const name = s.lostNetworks[idx]!.name;
+    if (s.endpoints.some((e) => this.ctx.registry.get(e.networkId)?.name === name)) return false;
+    s.lostNetworks.splice(idx, 1);
+    if (!s.lostNetworks.length) delete s.lostNetworks;
+    this.save(s);
+    return true;
   }
 
   async disconnect(ref: ContainerRef, n: NetworkRecord): Promise<void> {

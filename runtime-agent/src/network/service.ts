@@ -204,6 +204,7 @@ export class NetworkService implements NetworkHook {
       throw new Forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     for (const s of ctx.usersOf(n.id)) {
       s.endpoints = s.endpoints.filter((e) => e.networkId !== n.id);
+      s.lostNetworks = [...(s.lostNetworks ?? []), { id: n.id, name: n.name }];
       ctx.store.saveSandbox(s);
     }
     const wasRealized = ctx.realized.has(n.id);
@@ -249,8 +250,11 @@ export class NetworkService implements NetworkHook {
 
   disconnect(network: string, container: string, force = false): Promise<void> {
     return this.serial(async () => {
+      // A network removed while the container was stopped: disconnecting is how it starts again.
+      const owner = this.containers.find(container);
+      if (owner && this.sandboxes.forgetLost(owner.id, network)) return;
       const n = this.ctx.registry.resolve(network);
-      let ref = this.containers.find(container);
+      let ref = owner;
       if (!ref && force) {
         // The container is gone but its record still names it: let force clean the endpoint up.
         const s = [...this.ctx.sandboxes.values()].find(

@@ -70,6 +70,11 @@ export interface SandboxRecord {
    * is the truth, so networks connected or disconnected since (even the network mode's) stay so.
    */
   planned?: boolean;
+  /**
+   * Networks removed while the container was stopped (as dockerd: removal needs no running
+   * endpoint). Its start fails with "network … not found" until it is disconnected from them.
+   */
+  lostNetworks?: Array<{ id: string; name: string }>;
 }
 
 /** One network a container joins (Docker's EndpointSettings as the runtime passes it). */
