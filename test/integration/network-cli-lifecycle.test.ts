@@ -143,7 +143,8 @@ describeIf(
       const refused = await a.run(['start', 'orphan']);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toMatch(/network gone not found/);
-      expect(await a.ok(['inspect', '--format', '{{.State.Running}}', 'orphan'])).toBe('false');
+      // the process never ran: dockerd's exit code for a start that failed before it
+      expect(await a.ok(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', 'orphan'])).toBe('false 128');
       // inspect still lists it; disconnecting by its name lets the container start again
       const nets = await a.ok([
         'inspect',

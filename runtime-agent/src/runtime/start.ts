@@ -177,7 +177,8 @@ export async function startProcess(s: StartInput): Promise<Started> {
     await s.beforeGo(pid);
   } catch (err) {
     const e = err instanceof BerthError ? err : new Internal(`container start failed: ${(err as Error).message}`);
-    return fail(e, 126);
+    // The user's process never ran (network or TTY set-up failed): dockerd's code for that.
+    return fail(e, 128);
   }
   ch.send({ go: true, ...(pty !== undefined ? { pty } : {}) });
   const after = await ch.next<InitReport>();
