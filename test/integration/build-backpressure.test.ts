@@ -9,10 +9,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startBerthd, type BerthdHandle } from '../support/berthd';
-import { docker, type CliResult } from '../support/docker-cli';
+import type { BerthdHandle } from '../support/berthd';
+import type { CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
-import { retireAgent } from '../support/cli-agent';
+import { startCliAgent, type CliAgent } from '../support/cli-agent';
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -28,18 +28,18 @@ const rssKiB = (pid: number): number => {
 };
 
 describeIf('docker build: output to a slow client', { root: true, commands: ['docker-registry', 'skopeo'] }, () => {
+  let a: CliAgent;
   let d: BerthdHandle;
   let img: string;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-bp-'));
-  const run = (args: string[]): Promise<CliResult> => docker(d.host, args, { timeoutMs: 60_000 });
+  const run = (args: string[]): Promise<CliResult> => a.run(args, { timeoutMs: 60_000 });
 
   beforeAll(async () => {
-    const reg = inject('fixtureRegistry')!;
-    img = reg.images.busybox;
-    d = await startBerthd({ args: ['--insecure-registry', reg.host] });
+    a = await startCliAgent(inject('fixtureRegistry')!);
+    ({ d, img } = a);
   });
   afterAll(async () => {
-    await retireAgent(d);
+    await a?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -11,11 +11,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startBerthd, type BerthdHandle } from '../support/berthd';
-import { docker, type CliResult } from '../support/docker-cli';
+import type { BerthdHandle } from '../support/berthd';
+import type { CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
 import { skopeoInspect } from '../support/skopeo';
-import { retireAgent } from '../support/cli-agent';
+import { startCliAgent, type CliAgent } from '../support/cli-agent';
 
 function write(dir: string, files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) {
@@ -29,21 +29,22 @@ function write(dir: string, files: Record<string, string>): string {
 const steps = (out: string): string[] => out.split('\n').filter((l) => /^Step \d+\/\d+ : /.test(l));
 
 describeIf('docker build (classic) against berthd', { root: true, commands: ['docker-registry', 'skopeo'] }, () => {
+  let a: CliAgent;
   let d: BerthdHandle;
   let img: string;
   let regHost: string;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-cli-'));
   const run = (args: string[], input?: string): Promise<CliResult> =>
-    docker(d.host, args, { timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
+    a.run(args, { timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
 
   beforeAll(async () => {
     const reg = inject('fixtureRegistry')!;
     regHost = reg.host;
-    img = reg.images.busybox;
-    d = await startBerthd({ args: ['--insecure-registry', reg.host] });
+    a = await startCliAgent(reg);
+    ({ d, img } = a);
   });
   afterAll(async () => {
-    await retireAgent(d);
+    await a?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -8,24 +8,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startBerthd, type BerthdHandle } from '../support/berthd';
-import { docker, type CliResult } from '../support/docker-cli';
+import type { CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
-import { retireAgent } from '../support/cli-agent';
+import { startCliAgent, type CliAgent } from '../support/cli-agent';
 
 describeIf('docker build: RUN layers', { root: true, commands: ['docker-registry', 'skopeo'] }, () => {
-  let d: BerthdHandle;
+  let a: CliAgent;
   let img: string;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-layers-'));
-  const run = (args: string[]): Promise<CliResult> => docker(d.host, args, { timeoutMs: 120_000 });
+  const run = (args: string[]): Promise<CliResult> => a.run(args, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
-    const reg = inject('fixtureRegistry')!;
-    img = reg.images.busybox;
-    d = await startBerthd({ args: ['--insecure-registry', reg.host] });
+    a = await startCliAgent(inject('fixtureRegistry')!);
+    img = a.img;
   });
   afterAll(async () => {
-    await retireAgent(d);
+    await a?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

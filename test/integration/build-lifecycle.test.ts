@@ -3,13 +3,12 @@
  * mid-RUN cancels the build and leaves no container or mount, `-f` outside the context (the CLI's
  * renamed Dockerfile), `-q`, COPY --from an image, SHELL and `RUN --network=none`.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startBerthd, type BerthdHandle } from '../support/berthd';
-import { DOCKER, docker, type CliResult } from '../support/docker-cli';
+import { docker, dockerInBackground, type CliResult } from '../support/docker-cli';
 import { describeIf } from '../support/env';
 import { seedRegistry } from '../support/fixtures';
 import { startRegistry } from '../support/registry';
@@ -74,18 +73,12 @@ describeIf(
       const ctx = write(fs.mkdtempSync(path.join(tmp, 'cancel-')), {
         Dockerfile: `FROM ${img}\nRUN echo started && sleep 60\n`,
       });
-      const child = spawn(DOCKER, ['-H', d.host, 'build', ctx], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp/berth-docker-home', DOCKER_BUILDKIT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      const exited = new Promise((r) => child.once('close', r));
-      await until('the RUN to start', async () => out.includes('started'));
+      const build = dockerInBackground(d.host, ['build', ctx]);
+      await until('the RUN to start', async () => build.stdout().includes('started'));
       const ps = await run(['ps', '-a', '--format', '{{.ID}} {{.Status}}']);
-      expect(ps.stdout.trim(), ps.stderr + out).not.toBe('');
-      child.kill('SIGKILL');
-      await exited;
+      expect(ps.stdout.trim(), ps.stderr + build.stdout()).not.toBe('');
+      build.child.kill('SIGKILL');
+      await build.closed;
       await until('the build container to go', async () => (await run(['ps', '-aq'])).stdout.trim() === '');
       await until('the build mounts to go', async () => {
         return !fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(d.dataRoot, 'build'));
@@ -107,16 +100,10 @@ describeIf(
       const ctx = write(fs.mkdtempSync(path.join(tmp, 'kill-')), {
         Dockerfile: `FROM ${img}\nCOPY . /ctx\nRUN echo started && sleep 60\n`,
       });
-      const child = spawn(DOCKER, ['-H', d.host, 'build', ctx], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp/berth-docker-home', DOCKER_BUILDKIT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      const exited = new Promise((r) => child.once('close', r));
-      await until('the RUN to start', async () => out.includes('started'));
+      const build = dockerInBackground(d.host, ['build', ctx]);
+      await until('the RUN to start', async () => build.stdout().includes('started'));
       await d.kill9();
-      await exited;
+      await build.closed;
       d = await startBerthd({ dir: d.dir, args: registryArgs });
       expect((await run(['ps', '-aq', '--no-trunc'])).stdout.trim()).toBe(userId);
       expect((await run(['rm', userId])).code).toBe(0);

@@ -56,34 +56,21 @@ describeRoot('runtime: lifecycle, logs, tty, exec', () => {
   });
 
   it('waits for a start in progress when killed or removed meanwhile; one start at a time', async () => {
-    const a = await t.rt.create({
-      networkMode: 'none',
-      rootfs: { dir: bb.rootfs },
-      imageConfig: image,
-      cmd: ['sleep', '60'],
-    });
+    const sleeper = () =>
+      t.rt.create({ networkMode: 'none', rootfs: { dir: bb.rootfs }, imageConfig: image, cmd: ['sleep', '60'] });
+    const a = await sleeper();
     const started = t.rt.start(a.id);
     // Issued before the start is over: the kill is for the process being started.
     await t.rt.kill(a.id, 9);
     await started;
     expect(await t.rt.wait(a.id)).toBe(137);
-    const b = await t.rt.create({
-      networkMode: 'none',
-      rootfs: { dir: bb.rootfs },
-      imageConfig: image,
-      cmd: ['sleep', '60'],
-    });
+    const b = await sleeper();
     const startedB = t.rt.start(b.id);
     await t.rt.remove(b.id, { force: true });
     await startedB;
     expect(t.rt.list(true).map((c) => c.id)).not.toContain(b.id);
     // Two starts at once: one runs the container, the other is told it already started.
-    const c = await t.rt.create({
-      networkMode: 'none',
-      rootfs: { dir: bb.rootfs },
-      imageConfig: image,
-      cmd: ['sleep', '60'],
-    });
+    const c = await sleeper();
     const both = await Promise.allSettled([t.rt.start(c.id), t.rt.start(c.id)]);
     expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(String((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(

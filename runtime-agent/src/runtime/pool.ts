@@ -87,10 +87,10 @@ export class InitPool {
   }
 
   /**
-   * Top the pool up after `delayMs`. A start calls it once its container runs: spawning (a fork
-   * of the agent) and booting a new Node both compete with the start they would otherwise race.
+   * Top the pool up, off the caller's tick. A start calls it once its container runs: spawning (a
+   * fork of the agent) and booting a new Node would otherwise compete with the start itself.
    */
-  fill(delayMs = 0): void {
+  fill(): void {
     if (this.filling || this.closed) return;
     this.filling = true;
     setTimeout(() => {
@@ -100,7 +100,7 @@ export class InitPool {
       } catch (err) {
         this.onError('pre-starting a container init failed', err);
       }
-    }, delayMs).unref();
+    }, 0).unref();
   }
 
   /** A ready member, or undefined (then the caller starts a chain cold). */
